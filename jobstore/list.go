@@ -1,0 +1,116 @@
+package jobstore
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// IDs returns the ids of every job in the root, newest first. Entries that
+// are not job directories (other files, symlinks, malformed names) are
+// skipped.
+func (s *Store) IDs() ([]string, error) {
+	ents, err := os.ReadDir(s.root)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs in %s: %w", s.root, err)
+	}
+	ids := make([]string, 0, len(ents))
+	for _, e := range ents {
+		if e.IsDir() && e.Type()&os.ModeSymlink == 0 && ValidID(e.Name()) {
+			ids = append(ids, e.Name())
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int { return strings.Compare(b, a) })
+	return ids, nil
+}
+
+// Entry is one job as read by [Store.List]. Err is set when its files could
+// not be read; Meta and State are then nil or partial.
+type Entry struct {
+	ID    string
+	Meta  *Meta
+	State *State
+	Err   error
+}
+
+// List reads every job's definition and state, newest first. keep, when not
+// nil, is asked about each job once its meta.json is read; jobs it rejects
+// are skipped without reading their state.
+func (s *Store) List(keep func(*Meta) bool) ([]Entry, error) {
+	ids, err := s.IDs()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(ids))
+	for _, id := range ids {
+		m, err := s.ReadMeta(id)
+		if err != nil {
+			out = append(out, Entry{ID: id, Err: err})
+			continue
+		}
+		if keep != nil && !keep(m) {
+			continue
+		}
+		st, err := s.ReadState(id)
+		out = append(out, Entry{ID: id, Meta: m, State: st, Err: err})
+	}
+	return out, nil
+}
+
+// Resolve turns what a caller typed into a job id. It accepts, in this
+// order: a full job id; a unique prefix of one (4+ characters); a job name,
+// which means the newest job of that name. It returns ErrInvalidRef for a
+// string none of these grammars allows (before touching the filesystem),
+// an *AmbiguousError for a prefix matching several jobs, and ErrNotFound.
+func (s *Store) Resolve(ref string) (string, error) {
+	isPrefix := validPrefix(ref)
+	isName := ValidateName(ref) == nil
+	if !isPrefix && !isName {
+		return "", fmt.Errorf("resolve %q: %w", ref, ErrInvalidRef)
+	}
+	if ValidID(ref) && s.Exists(ref) {
+		return ref, nil
+	}
+	ids, err := s.IDs()
+	if err != nil {
+		return "", err
+	}
+	if isPrefix {
+		var matches []string
+		for _, id := range ids {
+			if strings.HasPrefix(id, ref) {
+				matches = append(matches, id)
+			}
+		}
+		switch {
+		case len(matches) == 1:
+			return matches[0], nil
+		case len(matches) > 1:
+			return "", &AmbiguousError{Ref: ref, Candidates: matches[:min(len(matches), 20)]}
+		}
+	}
+	if isName {
+		for _, id := range ids {
+			if m, err := s.ReadMeta(id); err == nil && m.Name == ref {
+				return id, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("resolve %q: %w", ref, ErrNotFound)
+}
+
+// WithName returns the ids of the jobs named name, newest first.
+func (s *Store) WithName(name string) ([]string, error) {
+	ids, err := s.IDs()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, id := range ids {
+		if m, err := s.ReadMeta(id); err == nil && m.Name == name {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}

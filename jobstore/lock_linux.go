@@ -1,0 +1,99 @@
+package jobstore
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Lock is a held flock on a file of a job directory. Closing the file (or
+// the death of the process) releases it.
+type Lock struct{ f *os.File }
+
+// Unlock releases the lock.
+func (l *Lock) Unlock() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
+
+// File returns the locked file (the supervisor keeps it open for its life).
+func (l *Lock) File() *os.File { return l.f }
+
+func (s *Store) openLockFile(id, name string) (*os.File, error) {
+	if !ValidID(id) {
+		return nil, fmt.Errorf("lock %s: %w: %q", name, ErrInvalidRef, id)
+	}
+	f, err := os.OpenFile(s.Path(id, name), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("lock %s of %s: %w", name, id, ErrNotFound)
+		}
+		return nil, fmt.Errorf("lock %s of %s: %w", name, id, err)
+	}
+	return f, nil
+}
+
+func (s *Store) lock(id, name string, how int) (*Lock, error) {
+	f, err := s.openLockFile(id, name)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), how)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s of %s: %w", name, id, err)
+	}
+	return &Lock{f: f}, nil
+}
+
+// LockJob takes job id's operation lock, waiting for it. Start, restart,
+// kill and delete hold it, so two of them on one job never interleave.
+func (s *Store) LockJob(id string) (*Lock, error) {
+	return s.lock(id, JobLockFile, unix.LOCK_EX)
+}
+
+// LockSupervisor takes job id's supervisor lock exclusively, waiting for an
+// exiting predecessor to let go. Only a supervisor calls it, and keeps the
+// lock for as long as it lives.
+func (s *Store) LockSupervisor(id string) (*Lock, error) {
+	return s.lock(id, SupervisorLockFile, unix.LOCK_EX)
+}
+
+// ProbeSupervisor reports whether a supervisor of job id is alive. When none
+// is, it returns a held shared lock that keeps a new supervisor from taking
+// over while the caller inspects (and perhaps repairs) the state; the caller
+// must Unlock it. When one is, the returned lock is nil.
+func (s *Store) ProbeSupervisor(id string) (alive bool, held *Lock, err error) {
+	f, err := s.openLockFile(id, SupervisorLockFile)
+	if err != nil {
+		return false, nil, err
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	switch {
+	case err == nil:
+		return false, &Lock{f: f}, nil
+	case errors.Is(err, unix.EWOULDBLOCK):
+		f.Close()
+		return true, nil, nil
+	default:
+		f.Close()
+		return false, nil, fmt.Errorf("probe supervisor of %s: %w", id, err)
+	}
+}

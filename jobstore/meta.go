@@ -1,0 +1,54 @@
+package jobstore
+
+// Streams values of [Meta.Streams].
+const (
+	StreamsMerged   = "merged"
+	StreamsSeparate = "separate"
+)
+
+// Meta is a job's definition, meta.json. It is written once, when the job is
+// created, and never changes afterwards: every run of the job (start and each
+// restart) runs this definition.
+//
+// Env holds the real values of the variables the job was given, masked ones
+// included, because a restart must reproduce them; the file is 0600. Mask
+// names the keys whose values no response may show.
+type Meta struct {
+	ID      string   `json:"job_id"`
+	Name    string   `json:"name,omitempty"`
+	Command []string `json:"command"`
+	// Shell is true when Command is one shell command line, run as
+	// `sh -c Command[0]`; false when Command is an argv exec'd directly.
+	Shell       bool              `json:"shell"`
+	Cwd         string            `json:"cwd"`
+	Env         map[string]string `json:"env,omitempty"`
+	InheritEnv  bool              `json:"inherit_env"`
+	Mask        []string          `json:"mask,omitempty"`
+	Stdin       bool              `json:"stdin,omitempty"` // stdin.bin holds the job's standard input
+	TTY         bool              `json:"tty,omitempty"`
+	Interactive bool              `json:"interactive,omitempty"`
+	Cols        int               `json:"cols,omitempty"`
+	Rows        int               `json:"rows,omitempty"`
+	// TimeoutS is the hard runtime limit in seconds; 0 means none.
+	TimeoutS float64 `json:"timeout_s,omitempty"`
+	// KillAfterS is the grace between SIGTERM and SIGKILL at the timeout.
+	KillAfterS float64  `json:"kill_after_s"`
+	Streams    string   `json:"streams"`
+	Tags       []string `json:"tags"`
+	CreatedAt  Time     `json:"created_at"`
+}
+
+// Separate reports whether the job writes stdout and stderr to two files.
+func (m *Meta) Separate() bool { return m.Streams == StreamsSeparate }
+
+// MaskedValues returns the values of the masked variables, the strings no
+// response may contain. Empty values are left out.
+func (m *Meta) MaskedValues() []string {
+	var vals []string
+	for _, k := range m.Mask {
+		if v := m.Env[k]; v != "" {
+			vals = append(vals, v)
+		}
+	}
+	return vals
+}

@@ -1,0 +1,205 @@
+package jobstore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// File names inside a job directory.
+const (
+	MetaFile           = "meta.json"
+	StateFile          = "state.json"
+	OutputLog          = "output.log"
+	StdoutLog          = "stdout.log"
+	StderrLog          = "stderr.log"
+	StdinFile          = "stdin.bin"
+	EventsFile         = "events.ndjson"
+	JobLockFile        = "job.lock"
+	SupervisorLockFile = "supervisor.lock"
+	SupervisorLogFile  = "supervisor.log"
+	ControlSocket      = "ctl.sock"
+)
+
+// Errors reported by the store. Match them with errors.Is.
+var (
+	ErrNotFound      = errors.New("job not found")
+	ErrInvalidRef    = errors.New("not a job id, id prefix or job name")
+	ErrAmbiguous     = errors.New("ambiguous job id prefix")
+	ErrCorrupt       = errors.New("job files unreadable")
+	ErrRootNotDir    = errors.New("root is not a directory")
+	errSymlinkInRoot = errors.New("refusing to follow a symlink inside the root")
+)
+
+// AmbiguousError lists the jobs an id prefix or name matched.
+type AmbiguousError struct {
+	Ref        string
+	Candidates []string
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("%q matches %d jobs: %v", e.Ref, len(e.Candidates), e.Candidates)
+}
+
+// Unwrap makes errors.Is(err, ErrAmbiguous) true.
+func (e *AmbiguousError) Unwrap() error { return ErrAmbiguous }
+
+// Store is a root directory of jobs. Its methods are safe for concurrent use
+// by goroutines and by other processes on the same root.
+type Store struct {
+	root string
+}
+
+// DefaultRoot resolves the root directory when no --root flag was given:
+// $AGENT_EXEC_ROOT, else $XDG_DATA_HOME/agent-exec/jobs, else
+// ~/.local/share/agent-exec/jobs.
+func DefaultRoot() (string, error) {
+	if r := os.Getenv("AGENT_EXEC_ROOT"); r != "" {
+		return r, nil
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "agent-exec", "jobs"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find the jobs root: %w", err)
+	}
+	return filepath.Join(home, ".local", "share", "agent-exec", "jobs"), nil
+}
+
+// Open opens the store at root, creating the directory (0700) if needed.
+func Open(root string) (*Store, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("open root %s: %w", root, err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("open root %s: %w", abs, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("open root %s: %w", abs, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("open root %s: %w", abs, ErrRootNotDir)
+	}
+	return &Store{root: abs}, nil
+}
+
+// Root returns the absolute path of the store's root directory.
+func (s *Store) Root() string { return s.root }
+
+// Dir returns the directory of job id. id must be valid (see [ValidID]).
+func (s *Store) Dir(id string) string { return filepath.Join(s.root, id) }
+
+// Path returns the path of a file in job id's directory.
+func (s *Store) Path(id, name string) string { return filepath.Join(s.root, id, name) }
+
+// Create makes the directory of a new job and writes its meta.json and an
+// initial state.json (state created, run 0). The caller fills meta, id
+// included (see [NewID]).
+func (s *Store) Create(m *Meta) error {
+	if !ValidID(m.ID) {
+		return fmt.Errorf("create job: %w: %q", ErrInvalidRef, m.ID)
+	}
+	dir := s.Dir(m.ID)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return fmt.Errorf("create job %s: %w", m.ID, err)
+	}
+	if err := s.writeJSON(m.ID, MetaFile, m); err != nil {
+		return err
+	}
+	st := &State{State: StateCreated, UpdatedAt: m.CreatedAt}
+	return s.WriteState(m.ID, st)
+}
+
+// Exists reports whether job id has a directory (not a symlink) in the root.
+func (s *Store) Exists(id string) bool {
+	fi, err := os.Lstat(s.Dir(id))
+	return err == nil && fi.IsDir()
+}
+
+// ReadMeta reads job id's definition.
+func (s *Store) ReadMeta(id string) (*Meta, error) {
+	var m Meta
+	if err := s.readJSON(id, MetaFile, &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// ReadState reads job id's current state.
+func (s *Store) ReadState(id string) (*State, error) {
+	var st State
+	if err := s.readJSON(id, StateFile, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// WriteState replaces job id's state.json atomically and stamps UpdatedAt.
+func (s *Store) WriteState(id string, st *State) error {
+	st.UpdatedAt = Now()
+	return s.writeJSON(id, StateFile, st)
+}
+
+// Remove deletes job id's directory and everything in it.
+func (s *Store) Remove(id string) error {
+	if !ValidID(id) {
+		return fmt.Errorf("remove job: %w: %q", ErrInvalidRef, id)
+	}
+	if err := os.RemoveAll(s.Dir(id)); err != nil {
+		return fmt.Errorf("remove job %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Store) readJSON(id, name string, v any) error {
+	if !ValidID(id) {
+		return fmt.Errorf("read %s: %w: %q", name, ErrInvalidRef, id)
+	}
+	b, err := readNoFollow(s.Path(id, name))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			if !s.Exists(id) {
+				return fmt.Errorf("read %s of %s: %w", name, id, ErrNotFound)
+			}
+		}
+		return fmt.Errorf("read %s of %s: %w", name, id, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("read %s of %s: %w: %v", name, id, ErrCorrupt, err)
+	}
+	return nil
+}
+
+func (s *Store) writeJSON(id, name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s of %s: %w", name, id, err)
+	}
+	b = append(b, '\n')
+	if err := WriteFileAtomic(s.Path(id, name), b); err != nil {
+		return fmt.Errorf("write %s of %s: %w", name, id, err)
+	}
+	return nil
+}
+
+// readNoFollow reads a whole small file, refusing to follow a symlink in
+// its last component.
+func readNoFollow(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("%s: %w", path, errSymlinkInRoot)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
