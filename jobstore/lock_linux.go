@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -96,4 +97,25 @@ func (s *Store) ProbeSupervisor(id string) (alive bool, held *Lock, err error) {
 		f.Close()
 		return false, nil, fmt.Errorf("probe supervisor of %s: %w", id, err)
 	}
+}
+
+// LockNames takes the root's name lock, waiting for it. Whoever creates a
+// named job holds it from the check that the name is free to the creation,
+// so two jobs of one name can never both be unfinished.
+func (s *Store) LockNames() (*Lock, error) {
+	f, err := os.OpenFile(filepath.Join(s.root, ".names.lock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock names: %w", err)
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock names: %w", err)
+	}
+	return &Lock{f: f}, nil
 }

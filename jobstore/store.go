@@ -78,6 +78,11 @@ func Open(root string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open root %s: %w", root, err)
 	}
+	// MkdirAll fails with a bare ENOTDIR when root exists as a non-directory;
+	// report that case as ErrRootNotDir.
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("open root %s: %w", abs, ErrRootNotDir)
+	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("open root %s: %w", abs, err)
 	}

@@ -1,0 +1,133 @@
+package jobs
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/supervisor"
+)
+
+// lostGrace is how long the leftovers of a job whose supervisor died get
+// between SIGTERM and SIGKILL.
+const lostGrace = time.Second
+
+// current reads job id's definition and state. A state that says running
+// while no supervisor lives is repaired first: the loss is recorded
+// (failed, supervisor_lost) and what is left of the job's tree is stopped.
+func (s *Service) current(id string) (*jobstore.Meta, *jobstore.State, error) {
+	m, err := s.store.ReadMeta(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := s.store.ReadState(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.State != jobstore.StateRunning {
+		return m, st, nil
+	}
+	st, err = s.checkSupervisor(id, st)
+	return m, st, err
+}
+
+func (s *Service) checkSupervisor(id string, st *jobstore.State) (*jobstore.State, error) {
+	alive, held, err := s.store.ProbeSupervisor(id)
+	if err != nil || alive {
+		return st, err
+	}
+	defer held.Unlock()
+	// Re-read under the lock: the supervisor may have finished between the
+	// first read and the probe.
+	st, err = s.store.ReadState(id)
+	if err != nil || st.State != jobstore.StateRunning {
+		return st, err
+	}
+	now := jobstore.Now()
+	st.State, st.Reason = jobstore.StateFailed, jobstore.ReasonSupervisorLost
+	st.Error = "the job's supervisor died; its remaining processes were stopped"
+	st.FinishedAt = &now
+	if st.StartedAt != nil {
+		d := now.Sub(st.StartedAt.Time).Milliseconds()
+		st.DurationMS = &d
+	}
+	if err := s.store.WriteState(id, st); err != nil {
+		return st, err
+	}
+	n := supervisor.StopLeftovers(id, st.PID, st.PIDStart, lostGrace)
+	s.log.Warn("supervisor lost", "job_id", id, "stopped", n)
+	_ = s.store.AppendEvent(id, jobstore.Event{Event: "supervisor_lost", Run: st.Run,
+		Detail: map[string]any{"stopped_processes": n}})
+	return st, nil
+}
+
+// secrets returns the strings no response about job m may contain: the
+// values of its masked variables, given or inherited.
+func secrets(m *jobstore.Meta) []string {
+	vals := m.MaskedValues()
+	if m.InheritEnv {
+		for _, k := range m.Mask {
+			if _, given := m.Env[k]; !given {
+				if v := os.Getenv(k); v != "" {
+					vals = append(vals, v)
+				}
+			}
+		}
+	}
+	return vals
+}
+
+func redact(s string, secrets []string) string {
+	for _, v := range secrets {
+		if v != "" && strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, "***")
+		}
+	}
+	return s
+}
+
+// view builds the envelope's job object.
+func (s *Service) view(m *jobstore.Meta, st *jobstore.State) *Job {
+	sec := secrets(m)
+	j := &Job{
+		JobID: m.ID, Name: m.Name, State: st.State, Reason: st.Reason,
+		ExitCode: st.ExitCode, Signal: st.Signal, Error: redact(st.Error, sec),
+		Cwd: redact(m.Cwd, sec), Tags: m.Tags, TTY: m.TTY, Interactive: m.Interactive,
+		Run: st.Run, CreatedAt: m.CreatedAt.String(), TimeoutS: m.TimeoutS,
+	}
+	j.Command = make([]string, len(m.Command))
+	for i, a := range m.Command {
+		j.Command[i] = redact(a, sec)
+	}
+	if j.Tags == nil {
+		j.Tags = []string{}
+	}
+	for k := range m.Env {
+		j.EnvKeys = append(j.EnvKeys, k)
+	}
+	slices.Sort(j.EnvKeys)
+	if st.State == jobstore.StateRunning {
+		j.PID = st.PID
+	}
+	if st.StartedAt != nil {
+		j.StartedAt = st.StartedAt.String()
+	}
+	if st.FinishedAt != nil {
+		j.FinishedAt = st.FinishedAt.String()
+	}
+	j.DurationMS = st.DurationMS
+	if st.State == jobstore.StateRunning && st.StartedAt != nil {
+		d := time.Since(st.StartedAt.Time).Milliseconds()
+		j.DurationMS = &d
+	}
+	if m.Separate() {
+		j.StdoutLog = s.store.Path(m.ID, jobstore.StdoutLog)
+		j.StderrLog = s.store.Path(m.ID, jobstore.StderrLog)
+		j.OutputLog = j.StdoutLog
+	} else {
+		j.OutputLog = s.store.Path(m.ID, jobstore.OutputLog)
+	}
+	return j
+}

@@ -1,0 +1,237 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+)
+
+// If-running policies of a named run.
+const (
+	IfRunningError   = "error"
+	IfRunningAttach  = "attach"
+	IfRunningRestart = "restart"
+)
+
+// stdinSource is a job's standard input, checked but not yet copied.
+type stdinSource struct {
+	data []byte // from the stdin argument
+	file string // from stdin_file (absolute)
+	size int64
+}
+
+// define checks a definition and builds the job's meta. Nothing is written.
+func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
+	m := &jobstore.Meta{InheritEnv: true, KillAfterS: DefaultKillAfter, Streams: jobstore.StreamsMerged}
+	if err := checkCommand(d.Command); err != nil {
+		return nil, nil, err
+	}
+	m.Command = slices.Clone(d.Command)
+	m.Shell = len(d.Command) == 1
+	cwd, err := s.checkCwd(d.Cwd)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.Cwd = cwd
+	if err := checkEnv(d.Env, d.Mask); err != nil {
+		return nil, nil, err
+	}
+	m.Env, m.Mask = d.Env, slices.Clone(d.Mask)
+	if d.InheritEnv != nil {
+		m.InheritEnv = *d.InheritEnv
+	}
+	if d.TTY || d.Interactive {
+		field := "tty"
+		if !d.TTY {
+			field = "interactive"
+		}
+		return nil, nil, invalid(field, "interactive and terminal jobs are not available in this version")
+	}
+	if d.Cols < 0 || d.Cols > 1000 || d.Rows < 0 || d.Rows > 1000 {
+		return nil, nil, invalid("cols", "cols and rows must be between 1 and 1000")
+	}
+	m.Cols, m.Rows = orDefault(d.Cols, defaultCols), orDefault(d.Rows, defaultRows)
+	if d.Timeout < 0 {
+		return nil, nil, invalid("timeout", "must be >= 0 (0 = no timeout)")
+	}
+	m.TimeoutS = d.Timeout
+	if d.KillAfter != nil {
+		if *d.KillAfter < 0 {
+			return nil, nil, invalid("kill_after", "must be >= 0")
+		}
+		m.KillAfterS = *d.KillAfter
+	}
+	switch d.Streams {
+	case "", jobstore.StreamsMerged:
+	case jobstore.StreamsSeparate:
+		m.Streams = jobstore.StreamsSeparate
+	default:
+		return nil, nil, invalid("streams", "must be merged or separate, not %q", d.Streams)
+	}
+	if d.Name != "" {
+		if err := jobstore.ValidateName(d.Name); err != nil {
+			return nil, nil, invalid("name", "%v", err)
+		}
+		m.Name = d.Name
+	}
+	switch d.IfRunning {
+	case "", IfRunningError, IfRunningAttach, IfRunningRestart:
+	default:
+		return nil, nil, invalid("if_running", "must be error, attach or restart, not %q", d.IfRunning)
+	}
+	if len(d.Tags) > 32 {
+		return nil, nil, invalid("tags", "at most 32 tags")
+	}
+	for _, t := range d.Tags {
+		if err := jobstore.ValidateName(t); err != nil {
+			return nil, nil, invalid("tags", "%q: %v", t, err)
+		}
+	}
+	m.Tags = slices.Clone(d.Tags)
+	if m.Tags == nil {
+		m.Tags = []string{}
+	}
+	in, err := s.checkStdin(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.Stdin = in != nil
+	return m, in, nil
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func checkCommand(c Command) error {
+	if len(c) == 0 {
+		return invalid("command", "required: an array of strings (one element is a shell command line) or a string")
+	}
+	if len(c) == 1 && strings.TrimSpace(c[0]) == "" {
+		return invalid("command", "the shell command line is empty")
+	}
+	if c[0] == "" {
+		return invalid("command", "the program name (first element) is empty")
+	}
+	for i, a := range c {
+		if strings.IndexByte(a, 0) >= 0 {
+			return invalid("command", "element %d contains a NUL byte", i)
+		}
+		if !utf8.ValidString(a) {
+			return invalid("command", "element %d is not valid UTF-8", i)
+		}
+	}
+	return nil
+}
+
+// checkCwd resolves cwd against the service's working directory and checks
+// that it is an existing directory.
+func (s *Service) checkCwd(cwd string) (string, error) {
+	if strings.IndexByte(cwd, 0) >= 0 {
+		return "", invalid("cwd", "contains a NUL byte")
+	}
+	if cwd == "" {
+		cwd = s.opt.Cwd
+	} else if !filepath.IsAbs(cwd) {
+		cwd = filepath.Join(s.opt.Cwd, cwd)
+	}
+	cwd = filepath.Clean(cwd)
+	fi, err := os.Stat(cwd)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", invalid("cwd", "directory %s does not exist", cwd)
+		}
+		return "", invalid("cwd", "%v", err)
+	}
+	if !fi.IsDir() {
+		return "", invalid("cwd", "%s is not a directory", cwd)
+	}
+	return cwd, nil
+}
+
+func checkEnv(env map[string]string, mask []string) error {
+	for k, v := range env {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return invalid("env", "bad variable name %q", k)
+		}
+		if strings.IndexByte(v, 0) >= 0 {
+			return invalid("env", "value of %s contains a NUL byte", k)
+		}
+	}
+	for _, k := range mask {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return invalid("mask", "bad variable name %q", k)
+		}
+	}
+	return nil
+}
+
+func (s *Service) checkStdin(d *Definition) (*stdinSource, error) {
+	switch {
+	case d.Stdin != nil && d.StdinFile != "":
+		return nil, invalid("stdin", "give stdin or stdin_file, not both")
+	case d.Stdin != nil:
+		if len(*d.Stdin) > MaxStdinBytes {
+			return nil, &Error{Code: CodeStdinTooLarge, Field: "stdin",
+				Message: fmt.Sprintf("stdin: %d bytes, more than the %d allowed", len(*d.Stdin), MaxStdinBytes)}
+		}
+		return &stdinSource{data: []byte(*d.Stdin), size: int64(len(*d.Stdin))}, nil
+	case d.StdinFile != "":
+		p := d.StdinFile
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(s.opt.Cwd, p)
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, invalid("stdin_file", "%v", err)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, invalid("stdin_file", "%s is not a regular file", p)
+		}
+		if fi.Size() > MaxStdinBytes {
+			return nil, &Error{Code: CodeStdinTooLarge, Field: "stdin_file",
+				Message: fmt.Sprintf("stdin_file: %d bytes, more than the %d allowed", fi.Size(), MaxStdinBytes)}
+		}
+		return &stdinSource{file: p, size: fi.Size()}, nil
+	}
+	return nil, nil
+}
+
+// writeStdin snapshots the job's standard input into its directory.
+func (s *Service) writeStdin(id string, in *stdinSource) error {
+	dst := s.store.Path(id, jobstore.StdinFile)
+	if in.file == "" {
+		return jobstore.WriteFileAtomic(dst, in.data)
+	}
+	src, err := os.Open(in.file)
+	if err != nil {
+		return invalid("stdin_file", "%v", err)
+	}
+	defer src.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("snapshot stdin: %w", err)
+	}
+	n, err := io.Copy(out, io.LimitReader(src, MaxStdinBytes+1))
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("snapshot stdin: %w", err)
+	}
+	if n > MaxStdinBytes {
+		return &Error{Code: CodeStdinTooLarge, Field: "stdin_file", Message: "stdin_file grew past the limit while it was read"}
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/supervisor"
+)
+
+// Code is a stable error code of the envelope.
+type Code string
+
+// The error codes. They never change meaning; new ones may be added.
+const (
+	CodeInvalidInput   Code = "invalid_input"
+	CodeNotFound       Code = "job_not_found"
+	CodeAmbiguous      Code = "ambiguous_job_id"
+	CodeInvalidState   Code = "invalid_state"
+	CodeNameInUse      Code = "name_in_use"
+	CodeStdinTooLarge  Code = "stdin_too_large"
+	CodeNotInteractive Code = "not_interactive"
+	CodeLaunchFailed   Code = "launch_failed"
+	CodeIO             Code = "io_error"
+	CodeInternal       Code = "internal_error"
+)
+
+// Error is an operation's failure as the envelope reports it.
+type Error struct {
+	Code      Code           `json:"code"`
+	Message   string         `json:"message"`
+	Retryable bool           `json:"retryable"`
+	Field     string         `json:"field,omitempty"`   // invalid_input: the argument at fault
+	Details   map[string]any `json:"details,omitempty"` // e.g. ambiguous_job_id candidates
+	err       error
+}
+
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+
+// Unwrap returns the underlying cause, if any.
+func (e *Error) Unwrap() error { return e.err }
+
+func invalid(field, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalidInput, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+func stateErr(format string, args ...any) *Error {
+	return &Error{Code: CodeInvalidState, Message: fmt.Sprintf(format, args...)}
+}
+
+// AsError turns any error into an *Error: store and supervisor errors map to
+// their codes, anything else is internal_error.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var amb *jobstore.AmbiguousError
+	var le *supervisor.LaunchError
+	switch {
+	case errors.As(err, &amb):
+		return &Error{Code: CodeAmbiguous, Message: err.Error() + "; use more characters of the id",
+			Details: map[string]any{"candidates": amb.Candidates}, err: err}
+	case errors.Is(err, jobstore.ErrInvalidRef):
+		return &Error{Code: CodeInvalidInput, Field: "job_id", Message: "job_id: " + err.Error(), err: err}
+	case errors.Is(err, jobstore.ErrNotFound):
+		return &Error{Code: CodeNotFound, Message: err.Error() + "; list shows the jobs there are", err: err}
+	case errors.As(err, &le):
+		return &Error{Code: CodeLaunchFailed, Message: le.Msg, err: err}
+	case errors.Is(err, jobstore.ErrCorrupt):
+		return &Error{Code: CodeIO, Message: err.Error(), err: err}
+	}
+	return &Error{Code: CodeInternal, Message: err.Error(), err: err}
+}

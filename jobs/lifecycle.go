@@ -1,0 +1,392 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/supervisor"
+)
+
+// Progress receives, about once a second while a call waits, the time
+// waited so far and the job's last output line.
+type Progress func(elapsed time.Duration, lastLine string)
+
+// stopSlack is added to a kill's grace when waiting for the run to end:
+// the time the supervisor needs after SIGKILL to reap and record.
+const stopSlack = 10 * time.Second
+
+// Create persists a job's definition without starting it.
+func (s *Service) Create(ctx context.Context, d *Definition) (*Envelope, error) {
+	m, in, err := s.define(d)
+	if err != nil {
+		return nil, err
+	}
+	if d.IfRunning != "" && d.IfRunning != IfRunningError {
+		return nil, invalid("if_running", "create takes only if_running error; attach and restart are for run")
+	}
+	if err := s.createJob(m, in); err != nil {
+		return nil, err
+	}
+	_, st, err := s.current(m.ID)
+	if err != nil {
+		return nil, err
+	}
+	env := envelope("create")
+	env.Job = s.view(m, st)
+	return env, nil
+}
+
+// createJob writes a new job, checking under the name lock that its name
+// is not taken by an unfinished job.
+func (s *Service) createJob(m *jobstore.Meta, in *stdinSource) error {
+	if m.Name != "" {
+		l, err := s.store.LockNames()
+		if err != nil {
+			return err
+		}
+		defer l.Unlock()
+		if other, err := s.unfinishedNamed(m.Name); err != nil {
+			return err
+		} else if other != "" {
+			return nameInUse(m.Name, other)
+		}
+	}
+	m.ID = jobstore.NewID()
+	m.CreatedAt = jobstore.Now()
+	if err := s.store.Create(m); err != nil {
+		return err
+	}
+	if in != nil {
+		if err := s.writeStdin(m.ID, in); err != nil {
+			_ = s.store.Remove(m.ID)
+			return err
+		}
+	}
+	_ = s.store.AppendEvent(m.ID, jobstore.Event{Event: "created"})
+	return nil
+}
+
+func nameInUse(name, id string) *Error {
+	return &Error{Code: CodeNameInUse, Field: "name",
+		Message: "a job named " + name + " is still running (" + id + "); observe or kill it, or pass if_running attach or restart",
+		Details: map[string]any{"job_id": id}}
+}
+
+// unfinishedNamed returns the id of a job named name that is created or
+// running, or "".
+func (s *Service) unfinishedNamed(name string) (string, error) {
+	ids, err := s.store.WithName(name)
+	if err != nil {
+		return "", err
+	}
+	for _, id := range ids {
+		if _, st, err := s.current(id); err == nil && !jobstore.Terminal(st.State) {
+			return id, nil
+		}
+	}
+	return "", nil
+}
+
+// Run creates a job, starts it and observes it: the common path.
+func (s *Service) Run(ctx context.Context, req *RunRequest, progress Progress) (*Envelope, error) {
+	if err := s.checkObservation(&req.Observation, false); err != nil {
+		return nil, err
+	}
+	m, in, err := s.define(&req.Definition)
+	if err != nil {
+		return nil, err
+	}
+	if m.Name != "" && req.IfRunning != "" && req.IfRunning != IfRunningError {
+		if other, err := s.unfinishedNamed(m.Name); err != nil {
+			return nil, err
+		} else if other != "" {
+			if req.IfRunning == IfRunningAttach {
+				return s.observe(ctx, "run", other, &req.Observation, windowRun, s.opt.RunUntil, progress)
+			}
+			// restart: the running job makes way for this definition.
+			if err := s.stopLocked(ctx, other, unix.SIGTERM, DefaultGrace); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := s.createJob(m, in); err != nil {
+		return nil, err
+	}
+	if err := s.launchLocked(m.ID, 1); err != nil {
+		// A run that could not start leaves nothing behind.
+		_ = s.store.Remove(m.ID)
+		return nil, err
+	}
+	return s.observe(ctx, "run", m.ID, &req.Observation, windowRun, s.opt.RunUntil, progress)
+}
+
+// launchLocked takes the job lock and launches run number run.
+func (s *Service) launchLocked(id string, run int) error {
+	l, err := s.store.LockJob(id)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	return s.launch(id, run)
+}
+
+// launch starts run number run of job id; the caller holds the job lock.
+func (s *Service) launch(id string, run int) error {
+	err := supervisor.Launch(s.store, id, run)
+	if err == nil {
+		return nil
+	}
+	var le *supervisor.LaunchError
+	if !errors.As(err, &le) {
+		// The supervisor died before it could say anything: record it.
+		if st, rerr := s.store.ReadState(id); rerr == nil && st.State != jobstore.StateRunning {
+			now := jobstore.Now()
+			_ = s.store.WriteState(id, &jobstore.State{State: jobstore.StateFailed, Reason: jobstore.ReasonLaunchError,
+				Error: err.Error(), Run: run, FinishedAt: &now})
+		}
+		return &Error{Code: CodeLaunchFailed, Message: err.Error(), err: err}
+	}
+	return err
+}
+
+// Start starts a created job, then observes it.
+func (s *Service) Start(ctx context.Context, req *StartRequest, progress Progress) (*Envelope, error) {
+	if err := s.checkObservation(&req.Observation, false); err != nil {
+		return nil, err
+	}
+	id, err := s.store.Resolve(req.JobID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.startCreated(id); err != nil {
+		return nil, err
+	}
+	return s.observe(ctx, "start", id, &req.Observation, windowRun, s.opt.RunUntil, progress)
+}
+
+func (s *Service) startCreated(id string) error {
+	l, err := s.store.LockJob(id)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	_, st, err := s.current(id)
+	if err != nil {
+		return err
+	}
+	if st.State != jobstore.StateCreated {
+		return stateErr("job %s is %s, not created: start runs a created job once; use restart to run it again", id, st.State)
+	}
+	return s.launch(id, 1)
+}
+
+// Restart stops the current run of a job, if any, and starts a new run of
+// the same definition under the same id, then observes it.
+func (s *Service) Restart(ctx context.Context, req *RestartRequest, progress Progress) (*Envelope, error) {
+	if err := s.checkObservation(&req.Observation, false); err != nil {
+		return nil, err
+	}
+	sig, err := parseSignal(req.Signal)
+	if err != nil {
+		return nil, err
+	}
+	grace, err := graceOf(req.Grace)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.store.Resolve(req.JobID)
+	if err != nil {
+		return nil, err
+	}
+	return s.restart(ctx, "restart", id, sig, grace, &req.Observation, progress)
+}
+
+func (s *Service) restart(ctx context.Context, typ, id string, sig syscall.Signal, grace float64, obs *Observation, progress Progress) (*Envelope, error) {
+	l, err := s.store.LockJob(id)
+	if err != nil {
+		return nil, err
+	}
+	_, st, err := s.current(id)
+	if err == nil && st.State == jobstore.StateRunning {
+		st, err = s.stop(ctx, id, sig, grace)
+		if err == nil && st.State == jobstore.StateRunning {
+			err = stateErr("job %s did not stop within %gs of %s and SIGKILL; not restarted", id, grace, unix.SignalName(sig))
+		}
+	}
+	if err == nil {
+		_ = s.store.AppendEvent(id, jobstore.Event{Event: "restarted", Run: st.Run + 1})
+		err = s.launch(id, st.Run+1)
+	}
+	l.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.observe(ctx, typ, id, obs, windowRun, s.opt.RunUntil, progress)
+}
+
+// stop asks the supervisor of running job id to end the run (sig, then
+// SIGKILL after grace seconds) and waits until it has, or until the grace
+// and some slack have passed. It returns the latest state.
+func (s *Service) stop(ctx context.Context, id string, sig syscall.Signal, grace float64) (*jobstore.State, error) {
+	req := supervisor.Request{Op: supervisor.OpKill, Signal: int(sig), GraceMS: int64(grace * 1000)}
+	_, err := supervisor.Send(s.store.Dir(id), req, 5*time.Second)
+	if err != nil && !errors.Is(err, supervisor.ErrNoSupervisor) {
+		return nil, err
+	}
+	// With no supervisor listening the run has just ended or its supervisor
+	// is gone; the wait below (through current) tells which.
+	_ = s.store.AppendEvent(id, jobstore.Event{Event: "kill_requested",
+		Detail: map[string]any{"signal": unix.SignalName(sig), "grace_s": grace}})
+	return s.waitTerminal(ctx, id, seconds(grace)+stopSlack)
+}
+
+// stopLocked ends job id's run, if it is running, under the job lock.
+func (s *Service) stopLocked(ctx context.Context, id string, sig syscall.Signal, grace float64) error {
+	l, err := s.store.LockJob(id)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	_, st, err := s.current(id)
+	if err == nil && st.State == jobstore.StateRunning {
+		st, err = s.stop(ctx, id, sig, grace)
+		if err == nil && st.State == jobstore.StateRunning {
+			err = stateErr("job %s did not stop within %gs of %s and SIGKILL", id, grace, unix.SignalName(sig))
+		}
+	}
+	return err
+}
+
+// Kill signals the whole tree of a running job and reports its final state.
+func (s *Service) Kill(ctx context.Context, req *KillRequest) (*Envelope, error) {
+	sig, err := parseSignal(req.Signal)
+	if err != nil {
+		return nil, err
+	}
+	grace, err := graceOf(req.Grace)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.store.Resolve(req.JobID)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.store.LockJob(id)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	m, st, err := s.current(id)
+	if err != nil {
+		return nil, err
+	}
+	env := envelope("kill")
+	escalated := false
+	switch st.State {
+	case jobstore.StateCreated:
+		return nil, stateErr("job %s was never started; delete it, or start it first", id)
+	case jobstore.StateRunning:
+		env.Signal = unix.SignalName(sig)
+		if st, err = s.stop(ctx, id, sig, grace); err != nil {
+			return nil, err
+		}
+		escalated = sig != unix.SIGKILL && st.Signal == "SIGKILL"
+	}
+	env.Job = s.view(m, st)
+	env.Escalated = &escalated
+	return env, nil
+}
+
+// Delete removes a job's directory; a running job only with Force, which
+// kills it first.
+func (s *Service) Delete(ctx context.Context, req *DeleteRequest) (*Envelope, error) {
+	id, err := s.store.Resolve(req.JobID)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.store.LockJob(id)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	_, st, err := s.current(id)
+	if err != nil {
+		return nil, err
+	}
+	if st.State == jobstore.StateRunning {
+		if !req.Force {
+			return nil, stateErr("job %s is running; kill it first, or delete with force", id)
+		}
+		if st, err = s.stop(ctx, id, unix.SIGTERM, 2); err != nil {
+			return nil, err
+		}
+		if st.State == jobstore.StateRunning {
+			return nil, stateErr("job %s did not stop; not deleted", id)
+		}
+	}
+	if err := s.store.Remove(id); err != nil {
+		return nil, err
+	}
+	env := envelope("delete")
+	env.JobID, env.Deleted = id, true
+	return env, nil
+}
+
+func graceOf(g *float64) (float64, error) {
+	if g == nil {
+		return DefaultGrace, nil
+	}
+	if *g < 0 || *g > 3600 {
+		return 0, invalid("grace", "must be between 0 and 3600 seconds")
+	}
+	return *g, nil
+}
+
+// parseSignal reads a signal given as a name (TERM, SIGTERM, term) or a
+// number; none means SIGTERM.
+func parseSignal(raw json.RawMessage) (syscall.Signal, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return unix.SIGTERM, nil
+	}
+	var n int
+	if err := json.Unmarshal(raw, &n); err == nil {
+		return signalNumber(n)
+	}
+	var name string
+	if err := json.Unmarshal(raw, &name); err != nil {
+		return 0, invalid("signal", "want a signal name such as TERM or a number")
+	}
+	return ParseSignal(name)
+}
+
+// ParseSignal reads a signal name (TERM, SIGTERM, term) or number ("15").
+func ParseSignal(name string) (syscall.Signal, error) {
+	if n, err := strconv.Atoi(name); err == nil {
+		return signalNumber(n)
+	}
+	up := strings.ToUpper(strings.TrimSpace(name))
+	if !strings.HasPrefix(up, "SIG") {
+		up = "SIG" + up
+	}
+	if sig := unix.SignalNum(up); sig != 0 {
+		return sig, nil
+	}
+	return 0, invalid("signal", "unknown signal %q (use a name such as TERM, INT, KILL, HUP or a number)", name)
+}
+
+func signalNumber(n int) (syscall.Signal, error) {
+	if n < 1 || n > 64 {
+		return 0, invalid("signal", "signal number %d is out of range 1-64", n)
+	}
+	return syscall.Signal(n), nil
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

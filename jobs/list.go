@@ -1,0 +1,109 @@
+package jobs
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/output"
+)
+
+// List returns jobs newest first: by default those whose cwd is inside the
+// service's working directory, every job with All, filtered by state, name,
+// tag and cwd, at most Limit of them.
+func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error) {
+	switch req.State {
+	case "", jobstore.StateCreated, jobstore.StateRunning, jobstore.StateExited, jobstore.StateKilled, jobstore.StateFailed:
+	default:
+		return nil, invalid("state", "must be created, running, exited, killed or failed, not %q", req.State)
+	}
+	if req.Name != "" {
+		if err := jobstore.ValidateName(req.Name); err != nil {
+			return nil, invalid("name", "%v", err)
+		}
+	}
+	if req.Tag != "" {
+		if err := jobstore.ValidateName(req.Tag); err != nil {
+			return nil, invalid("tag", "%v", err)
+		}
+	}
+	limit := req.Limit
+	if limit == 0 {
+		limit = DefaultListLimit
+	}
+	if limit < 1 || limit > 1000 {
+		return nil, invalid("limit", "must be between 1 and 1000")
+	}
+	scope := ""
+	switch {
+	case req.Cwd != "":
+		scope = req.Cwd
+		if !filepath.IsAbs(scope) {
+			scope = filepath.Join(s.opt.Cwd, scope)
+		}
+		scope = filepath.Clean(scope)
+	case !req.All:
+		scope = s.opt.Cwd
+	}
+	entries, err := s.store.List(func(m *jobstore.Meta) bool {
+		return (req.Name == "" || m.Name == req.Name) &&
+			(req.Tag == "" || slices.Contains(m.Tags, req.Tag)) &&
+			(scope == "" || within(m.Cwd, scope))
+	})
+	if err != nil {
+		return nil, err
+	}
+	env := envelope("list")
+	env.Root = s.store.Root()
+	env.Jobs = []Summary{}
+	truncated := false
+	for _, e := range entries {
+		if e.Err != nil || e.Meta == nil || e.State == nil {
+			s.log.Debug("list: unreadable job", "job_id", e.ID, "err", e.Err)
+			continue
+		}
+		st := e.State
+		if st.State == jobstore.StateRunning {
+			if st, err = s.checkSupervisor(e.ID, st); err != nil {
+				continue
+			}
+		}
+		if req.State != "" && st.State != req.State {
+			continue
+		}
+		if len(env.Jobs) == limit {
+			truncated = true
+			break
+		}
+		env.Jobs = append(env.Jobs, s.summary(e.Meta, st))
+	}
+	env.Truncated = &truncated
+	return env, nil
+}
+
+// within reports whether path is dir or below it.
+func within(path, dir string) bool {
+	if dir == "/" {
+		return true
+	}
+	return path == dir || strings.HasPrefix(path, dir+"/")
+}
+
+func (s *Service) summary(m *jobstore.Meta, st *jobstore.State) Summary {
+	j := s.view(m, st)
+	log := s.store.Path(m.ID, jobstore.OutputLog)
+	if m.Separate() {
+		log = s.store.Path(m.ID, jobstore.StdoutLog)
+		if sizeOf(s.store.Path(m.ID, jobstore.StderrLog)) > 0 && sizeOf(log) == 0 {
+			log = s.store.Path(m.ID, jobstore.StderrLog)
+		}
+	}
+	return Summary{
+		JobID: j.JobID, Name: j.Name, State: j.State, Reason: j.Reason, ExitCode: j.ExitCode,
+		Signal: j.Signal, Command: j.Command, Cwd: j.Cwd, Tags: j.Tags, Run: j.Run,
+		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, DurationMS: j.DurationMS,
+		LastLine: output.LastLine(log, lastLineMax, secrets(m)),
+	}
+}

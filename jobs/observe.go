@@ -1,0 +1,142 @@
+package jobs
+
+import (
+	"context"
+	"regexp"
+	"time"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/output"
+)
+
+// window kinds.
+type windowKind int
+
+const (
+	windowRun  windowKind = iota // everything the current run wrote (head+tail when large)
+	windowTail                   // the end of the log, or forward from an offset
+)
+
+// Observe reports a job's status and a window of its output, after waiting
+// if asked to.
+func (s *Service) Observe(ctx context.Context, req *StartRequest, progress Progress) (*Envelope, error) {
+	if err := s.checkObservation(&req.Observation, true); err != nil {
+		return nil, err
+	}
+	id, err := s.store.Resolve(req.JobID)
+	if err != nil {
+		return nil, err
+	}
+	return s.observe(ctx, "observe", id, &req.Observation, windowTail, 0, progress)
+}
+
+func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
+	if o.Until != nil && *o.Until < 0 {
+		return invalid("until", "must be >= 0 seconds")
+	}
+	if o.WaitFor != "" {
+		if _, err := regexp.Compile(o.WaitFor); err != nil {
+			return invalid("wait_for", "not a valid RE2 regular expression: %v", err)
+		}
+	}
+	if o.WaitForPort < 0 || o.WaitForPort > 65535 {
+		return invalid("wait_for_port", "must be a TCP port, 1-65535")
+	}
+	if o.IdleMS < 0 {
+		return invalid("idle_ms", "must be >= 1")
+	}
+	if o.Offset != nil {
+		if !offsetAllowed {
+			return invalid("offset", "only observe reads from an offset")
+		}
+		if *o.Offset < 0 {
+			return invalid("offset", "must be >= 0")
+		}
+	}
+	switch o.Stream {
+	case "", "output", "stdout", "stderr":
+	default:
+		return invalid("stream", "must be output, stdout or stderr, not %q", o.Stream)
+	}
+	if o.MaxBytes == 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MaxBytes < 256 || o.MaxBytes > 1<<20 {
+		return invalid("max_bytes", "must be between 256 and 1048576")
+	}
+	switch o.Compress {
+	case "", "auto", "off":
+	default:
+		return invalid("compress", "%q is not available in this version; use auto or off", o.Compress)
+	}
+	return nil
+}
+
+// streamLog picks the log file a window reads.
+func streamLog(m *jobstore.Meta, stream string) (name, file string, err error) {
+	if m.Separate() {
+		switch stream {
+		case "", "stdout":
+			return "stdout", jobstore.StdoutLog, nil
+		case "stderr":
+			return "stderr", jobstore.StderrLog, nil
+		}
+		return "", "", invalid("stream", "job %s keeps stdout and stderr apart: ask for stdout or stderr", m.ID)
+	}
+	if stream == "" || stream == "output" {
+		return "output", jobstore.OutputLog, nil
+	}
+	return "", "", invalid("stream", "job %s merges stdout and stderr into one stream: ask for output", m.ID)
+}
+
+func (s *Service) until(o *Observation, def time.Duration) time.Duration {
+	d := def
+	if o.Until != nil {
+		d = seconds(*o.Until)
+	}
+	return min(d, s.opt.MaxUntil)
+}
+
+// observe waits as o asks, then builds the envelope with the job and a
+// window of its output.
+func (s *Service) observe(ctx context.Context, typ, id string, o *Observation, kind windowKind, defUntil time.Duration, progress Progress) (*Envelope, error) {
+	m, st, err := s.current(id)
+	if err != nil {
+		return nil, err
+	}
+	stream, file, err := streamLog(m, o.Stream)
+	if err != nil {
+		return nil, err
+	}
+	w := &waiter{s: s, id: id, meta: m, file: s.store.Path(id, file), stream: stream, o: o,
+		until: s.until(o, defUntil), progress: progress}
+	wv, err := w.wait(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if m, st, err = s.current(id); err != nil {
+		return nil, err
+	}
+	req := output.Request{End: -1, MaxBytes: o.MaxBytes}
+	switch {
+	case kind == windowRun:
+		req.Start = st.LogOffset[stream]
+	case o.Offset != nil:
+		req.Start, req.Forward = *o.Offset, true
+	default:
+		req.Tail = true
+	}
+	win, err := output.ReadFile(w.file, req, output.Options{Raw: o.Raw, Redact: secrets(m)})
+	if err != nil {
+		return nil, err
+	}
+	env := envelope(typ)
+	env.Job = s.view(m, st)
+	env.Output = &OutputView{Stream: stream, Text: win.Text, TotalBytes: win.TotalBytes,
+		Start: win.Start, End: win.End, NextOffset: win.NextOffset, Truncated: win.Truncated}
+	if win.Omitted != nil {
+		env.Output.Omitted = &Range{Start: win.Omitted.Start, End: win.Omitted.End}
+	}
+	env.Wait = wv
+	return env, nil
+}

@@ -1,0 +1,92 @@
+package jobs
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+)
+
+// Default limits of a Service.
+const (
+	DefaultMaxUntil     = 50 * time.Second
+	DefaultRunUntil     = 10 * time.Second
+	DefaultMaxBytes     = 16384
+	DefaultKillAfter    = 5.0
+	DefaultGrace        = 5.0
+	DefaultListLimit    = 50
+	MaxStdinBytes       = 64 << 20
+	defaultCols         = 120
+	defaultRows         = 40
+	lastLineMax         = 200
+	maxWaitBacklogBytes = 8 << 20
+)
+
+// Options configure a Service.
+type Options struct {
+	// Cwd is the caller's working directory: relative cwd arguments are
+	// taken from it, and List shows the jobs under it by default.
+	Cwd string
+	// MaxUntil caps every wait (default DefaultMaxUntil); RunUntil is the
+	// wait of run, start and restart when the caller gives none (default
+	// DefaultRunUntil).
+	MaxUntil, RunUntil time.Duration
+	// Log receives diagnostics; nil discards them.
+	Log *slog.Logger
+}
+
+// Service runs the operations on one store. It is safe for concurrent use.
+type Service struct {
+	store *jobstore.Store
+	opt   Options
+	log   *slog.Logger
+
+	watchOnce sync.Once
+	watch     *watcher
+	watchErr  error
+}
+
+// New returns a Service over store.
+func New(store *jobstore.Store, opt Options) (*Service, error) {
+	if opt.Cwd == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("jobs: working directory: %w", err)
+		}
+		opt.Cwd = wd
+	}
+	if opt.MaxUntil <= 0 {
+		opt.MaxUntil = DefaultMaxUntil
+	}
+	if opt.RunUntil <= 0 {
+		opt.RunUntil = DefaultRunUntil
+	}
+	if opt.RunUntil > opt.MaxUntil {
+		opt.RunUntil = opt.MaxUntil
+	}
+	log := opt.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, opt: opt, log: log}, nil
+}
+
+// Store returns the service's job store.
+func (s *Service) Store() *jobstore.Store { return s.store }
+
+// watcher returns the process's shared inotify watcher, made on first use.
+func (s *Service) watcher() (*watcher, error) {
+	s.watchOnce.Do(func() { s.watch, s.watchErr = newWatcher(s.log) })
+	return s.watch, s.watchErr
+}
+
+// Close releases the service's resources.
+func (s *Service) Close() error {
+	if s.watch != nil {
+		return s.watch.close()
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+package jobs
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// SchemaVersion is the envelope's schema_version.
+const SchemaVersion = "1"
+
+// Command is a job's command: one element is a shell command line, two or
+// more an argv. In JSON it is an array of strings, or a plain string taken
+// as a shell command line.
+type Command []string
+
+// UnmarshalJSON accepts a string or an array of strings.
+func (c *Command) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*c = Command{s}
+		return nil
+	}
+	var a []string
+	if err := json.Unmarshal(b, &a); err != nil {
+		return fmt.Errorf("want a string or an array of strings")
+	}
+	*c = a
+	return nil
+}
+
+// Definition is what a job runs: the fields of run and create.
+type Definition struct {
+	Command     Command           `json:"command"`
+	Cwd         string            `json:"cwd,omitempty"`
+	Env         map[string]string `json:"env,omitempty"`
+	InheritEnv  *bool             `json:"inherit_env,omitempty"` // default true
+	Mask        []string          `json:"mask,omitempty"`
+	Stdin       *string           `json:"stdin,omitempty"`
+	StdinFile   string            `json:"stdin_file,omitempty"`
+	TTY         bool              `json:"tty,omitempty"`
+	Interactive bool              `json:"interactive,omitempty"`
+	Cols        int               `json:"cols,omitempty"`
+	Rows        int               `json:"rows,omitempty"`
+	Timeout     float64           `json:"timeout,omitempty"`    // seconds, 0 = none
+	KillAfter   *float64          `json:"kill_after,omitempty"` // seconds, default 5
+	Streams     string            `json:"streams,omitempty"`    // merged (default) or separate
+	Name        string            `json:"name,omitempty"`
+	IfRunning   string            `json:"if_running,omitempty"` // error (default), attach, restart
+	Tags        []string          `json:"tags,omitempty"`
+}
+
+// Observation says what to wait for and which window of output to show:
+// the fields shared by run, start, restart and observe.
+type Observation struct {
+	Until       *float64 `json:"until,omitempty"` // seconds; the default depends on the operation
+	WaitFor     string   `json:"wait_for,omitempty"`
+	WaitForPort int      `json:"wait_for_port,omitempty"`
+	IdleMS      int      `json:"idle_ms,omitempty"`
+	Offset      *int64   `json:"offset,omitempty"` // observe only: read forward from here
+	Stream      string   `json:"stream,omitempty"` // output, stdout or stderr
+	MaxBytes    int      `json:"max_bytes,omitempty"`
+	Raw         bool     `json:"raw,omitempty"`
+	Compress    string   `json:"compress,omitempty"`
+}
+
+// RunRequest is the argument of Run.
+type RunRequest struct {
+	Definition
+	Observation
+}
+
+// StartRequest is the argument of Start and Observe.
+type StartRequest struct {
+	JobID string `json:"job_id"`
+	Observation
+}
+
+// RestartRequest is the argument of Restart.
+type RestartRequest struct {
+	JobID  string          `json:"job_id"`
+	Signal json.RawMessage `json:"signal,omitempty"` // a name or a number
+	Grace  *float64        `json:"grace,omitempty"`
+	Observation
+}
+
+// KillRequest is the argument of Kill.
+type KillRequest struct {
+	JobID  string          `json:"job_id"`
+	Signal json.RawMessage `json:"signal,omitempty"` // a name (TERM, SIGTERM) or a number; default SIGTERM
+	Grace  *float64        `json:"grace,omitempty"`  // seconds before SIGKILL, default 5
+}
+
+// DeleteRequest is the argument of Delete.
+type DeleteRequest struct {
+	JobID string `json:"job_id"`
+	Force bool   `json:"force,omitempty"`
+}
+
+// ListRequest is the argument of List.
+type ListRequest struct {
+	State string `json:"state,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Tag   string `json:"tag,omitempty"`
+	Cwd   string `json:"cwd,omitempty"`
+	All   bool   `json:"all,omitempty"`
+	Limit int    `json:"limit,omitempty"` // default 50
+}
+
+// Envelope is every operation's result.
+type Envelope struct {
+	SchemaVersion string `json:"schema_version"`
+	OK            bool   `json:"ok"`
+	Type          string `json:"type"`
+
+	Job    *Job        `json:"job,omitempty"`
+	Output *OutputView `json:"output,omitempty"`
+	Wait   *WaitView   `json:"wait,omitempty"`
+
+	// kill
+	Signal    string `json:"signal,omitempty"`
+	Escalated *bool  `json:"escalated,omitempty"`
+	// list
+	Jobs      []Summary `json:"jobs,omitempty"`
+	Truncated *bool     `json:"truncated,omitempty"`
+	Root      string    `json:"root,omitempty"`
+	// delete
+	JobID   string `json:"job_id,omitempty"`
+	Deleted bool   `json:"deleted,omitempty"`
+
+	Error *Error `json:"error,omitempty"`
+}
+
+// ErrorEnvelope wraps err in the error envelope.
+func ErrorEnvelope(err error) *Envelope {
+	return &Envelope{SchemaVersion: SchemaVersion, Type: "error", Error: AsError(err)}
+}
+
+func envelope(typ string) *Envelope {
+	return &Envelope{SchemaVersion: SchemaVersion, OK: true, Type: typ}
+}
+
+// Job is the job object of the envelope.
+type Job struct {
+	JobID       string   `json:"job_id"`
+	Name        string   `json:"name,omitempty"`
+	State       string   `json:"state"`
+	Reason      string   `json:"reason,omitempty"`
+	ExitCode    *int     `json:"exit_code,omitempty"`
+	Signal      string   `json:"signal,omitempty"`
+	Error       string   `json:"error,omitempty"`
+	Command     []string `json:"command"`
+	Cwd         string   `json:"cwd"`
+	Tags        []string `json:"tags"`
+	EnvKeys     []string `json:"env_keys,omitempty"`
+	TTY         bool     `json:"tty"`
+	Interactive bool     `json:"interactive"`
+	PID         int      `json:"pid,omitempty"`
+	Run         int      `json:"run"`
+	CreatedAt   string   `json:"created_at"`
+	StartedAt   string   `json:"started_at,omitempty"`
+	FinishedAt  string   `json:"finished_at,omitempty"`
+	DurationMS  *int64   `json:"duration_ms,omitempty"`
+	TimeoutS    float64  `json:"timeout_s,omitempty"`
+	OutputLog   string   `json:"output_log"`
+	StdoutLog   string   `json:"stdout_log,omitempty"`
+	StderrLog   string   `json:"stderr_log,omitempty"`
+}
+
+// Range is a byte range [start, end) of a log.
+type Range struct {
+	Start int64 `json:"start"`
+	End   int64 `json:"end"`
+}
+
+// OutputView is a bounded window of one stream.
+type OutputView struct {
+	Stream      string         `json:"stream"`
+	Text        string         `json:"text"`
+	TotalBytes  int64          `json:"total_bytes"`
+	Start       int64          `json:"start"`
+	End         int64          `json:"end"`
+	Omitted     *Range         `json:"omitted,omitempty"`
+	NextOffset  int64          `json:"next_offset"`
+	Truncated   bool           `json:"truncated"`
+	Compression map[string]any `json:"compression,omitempty"`
+}
+
+// Wait reasons.
+const (
+	WaitExited    = "exited"
+	WaitMatched   = "matched"
+	WaitPortOpen  = "port_open"
+	WaitIdle      = "idle"
+	WaitDeadline  = "deadline"
+	WaitNotWaited = "not_waited"
+)
+
+// WaitView says how a wait ended.
+type WaitView struct {
+	WaitedMS int64   `json:"waited_ms"`
+	UntilS   float64 `json:"until_s"`
+	Reason   string  `json:"reason"`
+	Matched  *Match  `json:"matched,omitempty"`
+}
+
+// Match is the line a wait_for pattern matched.
+type Match struct {
+	Pattern string `json:"pattern"`
+	Line    string `json:"line"`
+	Offset  int64  `json:"offset"` // byte offset of the line's start in the log
+}
+
+// Summary is one job of a list.
+type Summary struct {
+	JobID      string   `json:"job_id"`
+	Name       string   `json:"name,omitempty"`
+	State      string   `json:"state"`
+	Reason     string   `json:"reason,omitempty"`
+	ExitCode   *int     `json:"exit_code,omitempty"`
+	Signal     string   `json:"signal,omitempty"`
+	Command    []string `json:"command"`
+	Cwd        string   `json:"cwd"`
+	Tags       []string `json:"tags"`
+	Run        int      `json:"run"`
+	CreatedAt  string   `json:"created_at"`
+	StartedAt  string   `json:"started_at,omitempty"`
+	FinishedAt string   `json:"finished_at,omitempty"`
+	DurationMS *int64   `json:"duration_ms,omitempty"`
+	LastLine   string   `json:"last_line"`
+}

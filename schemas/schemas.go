@@ -1,0 +1,288 @@
+// Package schemas owns the JSON Schema documents of agent-exec's MCP tools
+// (schema_version "1"): one input and one output schema per tool, committed
+// as *.json files in this directory and embedded in the binary.
+//
+// The documents are JSON Schema 2020-12. They carry no "$schema" keyword:
+// MCP takes an unstamped schema as 2020-12, and clients whose validator only
+// knows draft-07 reject a 2020-12 stamp but accept the unstamped document
+// (no 2020-12-only keyword is used).
+//
+// Parts used by several tools are written once, in defs.json, and tool
+// files refer to them as {"$ref": "#/$defs/NAME"}. Input and Output return
+// self-contained documents, built from the files on first use:
+//
+//   - an input schema has every such reference replaced by the definition
+//     itself, so it contains no "$ref" at all: several MCP clients cannot
+//     resolve references in an inputSchema, and models read properties
+//     best when they are spelled out;
+//   - an output schema gets the definitions it uses (transitively) copied
+//     under its own "$defs", and keeps its "#/$defs/..." references.
+//
+// Input schemas keep combinators (oneOf, anyOf, allOf) away from their top
+// level, because the Anthropic API rejects tool schemas that have them
+// there. Output schemas are oneOf [the tool's success envelope, the error
+// envelope], because clients validate structuredContent against the
+// outputSchema even on isError results.
+package schemas
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+//go:embed *.json
+var files embed.FS
+
+// tools is the order of Tools: the order of the tool table in DESIGN.md.
+var tools = []string{"run", "create", "start", "restart", "kill", "observe", "list", "delete"}
+
+// Tools lists the tool names that have schemas, in a stable order.
+func Tools() []string {
+	return slices.Clone(tools)
+}
+
+// Input returns the tool's input schema: a self-contained JSON document
+// without any "$ref". The caller owns the returned bytes. Input panics on
+// an unknown tool name, which is a programming error.
+func Input(tool string) json.RawMessage {
+	return slices.Clone(lookup(tool).input)
+}
+
+// Output returns the tool's output schema: a self-contained JSON document
+// whose references all point into its own "$defs". The caller owns the
+// returned bytes. Output panics on an unknown tool name, which is a
+// programming error.
+func Output(tool string) json.RawMessage {
+	return slices.Clone(lookup(tool).output)
+}
+
+// toolDocs is one tool's assembled documents and what ValidateInput needs
+// to know about them.
+type toolDocs struct {
+	input  []byte // compact JSON
+	output []byte // compact JSON
+
+	// params are the input's property names, sorted, for "unknown argument"
+	// messages.
+	params []string
+	// exclusive are the arguments of the input's top-level
+	// "not": {"required": [...]}, which may not be given together.
+	exclusive []string
+}
+
+// assembled holds every tool's documents. Building them is deferred to
+// first use so that processes that never serve MCP (the supervisor) do not
+// pay for it. The embedded files are fixed, so a failure is a bug in this
+// package and panics; the tests build every document.
+var assembled = sync.OnceValue(func() map[string]*toolDocs {
+	m, err := assembleAll(files)
+	if err != nil {
+		panic("schemas: " + err.Error())
+	}
+	return m
+})
+
+func lookup(tool string) *toolDocs {
+	d, ok := assembled()[tool]
+	if !ok {
+		panic(fmt.Sprintf("schemas: no schema for tool %q", tool))
+	}
+	return d
+}
+
+// defsPrefix starts every reference a tool file may use.
+const defsPrefix = "#/$defs/"
+
+// assembleAll builds the documents of every tool in tools from fsys, which
+// holds defs.json and the tool files.
+func assembleAll(fsys embed.FS) (map[string]*toolDocs, error) {
+	raw, err := fsys.ReadFile("defs.json")
+	if err != nil {
+		return nil, fmt.Errorf("read defs: %w", err)
+	}
+	var file struct {
+		Defs map[string]json.RawMessage `json:"$defs"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		return nil, fmt.Errorf("decode defs.json: %w", err)
+	}
+	defs := make(map[string][]byte, len(file.Defs))
+	for name, def := range file.Defs {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, def); err != nil {
+			return nil, fmt.Errorf("compact def %s: %w", name, err)
+		}
+		defs[name] = buf.Bytes()
+	}
+
+	m := make(map[string]*toolDocs, len(tools))
+	for _, tool := range tools {
+		d := &toolDocs{}
+		in, err := fsys.ReadFile(tool + ".input.json")
+		if err != nil {
+			return nil, fmt.Errorf("read %s input: %w", tool, err)
+		}
+		if d.input, err = inline(in, defs); err != nil {
+			return nil, fmt.Errorf("%s.input.json: %w", tool, err)
+		}
+		out, err := fsys.ReadFile(tool + ".output.json")
+		if err != nil {
+			return nil, fmt.Errorf("read %s output: %w", tool, err)
+		}
+		if d.output, err = attachDefs(out, defs); err != nil {
+			return nil, fmt.Errorf("%s.output.json: %w", tool, err)
+		}
+
+		var shape struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+			Not        struct {
+				Required []string `json:"required"`
+			} `json:"not"`
+		}
+		if err := json.Unmarshal(d.input, &shape); err != nil {
+			return nil, fmt.Errorf("decode %s input: %w", tool, err)
+		}
+		for name := range shape.Properties {
+			d.params = append(d.params, name)
+		}
+		slices.Sort(d.params)
+		d.exclusive = shape.Not.Required
+		m[tool] = d
+	}
+	return m, nil
+}
+
+// inline returns src, compacted, with every {"$ref": "#/$defs/NAME"} object
+// replaced by the definition NAME, until no reference is left. A reference
+// with sibling keywords cannot be inlined this way and is an error.
+// Compacting keeps the order of keys, so properties stay in the order the
+// file gives them.
+func inline(src []byte, defs map[string][]byte) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, src); err != nil {
+		return nil, err
+	}
+	doc := buf.Bytes()
+	// Each round replaces one level of nesting; definitions nest a few
+	// levels at most, so running out of rounds means a cycle.
+	for range 8 {
+		refs, err := refNames(doc, defs)
+		if err != nil {
+			return nil, err
+		}
+		if len(refs) == 0 {
+			return doc, nil
+		}
+		for _, name := range refs {
+			needle := []byte(`{"$ref":"` + defsPrefix + name + `"}`)
+			if !bytes.Contains(doc, needle) {
+				return nil, fmt.Errorf("reference to %s has sibling keywords; input schemas are inlined and need a bare {\"$ref\": ...}", name)
+			}
+			doc = bytes.ReplaceAll(doc, needle, defs[name])
+		}
+	}
+	return nil, errors.New("references nest too deep (a cycle in defs.json?)")
+}
+
+// attachDefs returns src, compacted, with the definitions it refers to,
+// directly or through other definitions, copied under its own "$defs".
+func attachDefs(src []byte, defs map[string][]byte) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, src); err != nil {
+		return nil, err
+	}
+	doc := buf.Bytes()
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &top); err != nil {
+		return nil, fmt.Errorf("document is not an object: %w", err)
+	}
+	if _, ok := top["$defs"]; ok {
+		return nil, errors.New(`document has its own "$defs"; shared definitions belong in defs.json`)
+	}
+
+	need, err := refNames(doc, defs)
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]bool{}
+	for len(need) > 0 {
+		name := need[0]
+		need = need[1:]
+		if used[name] {
+			continue
+		}
+		used[name] = true
+		more, err := refNames(defs[name], defs)
+		if err != nil {
+			return nil, fmt.Errorf("def %s: %w", name, err)
+		}
+		need = append(need, more...)
+	}
+	if len(used) == 0 {
+		return doc, nil
+	}
+
+	names := make([]string, 0, len(used))
+	for name := range used {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	buf.Reset()
+	buf.Write(doc[:len(doc)-1]) // drop the closing brace
+	buf.WriteString(`,"$defs":{`)
+	for i, name := range names {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		fmt.Fprintf(&buf, "%q:", name)
+		buf.Write(defs[name])
+	}
+	buf.WriteString("}}")
+	return buf.Bytes(), nil
+}
+
+// refNames returns the definition names that doc refers to, sorted and
+// without duplicates. Every "$ref" must be "#/$defs/NAME" with NAME in defs.
+func refNames(doc []byte, defs map[string][]byte) ([]string, error) {
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return nil, err
+	}
+	var names []string
+	var walkErr error
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, child := range v {
+				if k == "$ref" {
+					ref, _ := child.(string)
+					name, ok := strings.CutPrefix(ref, defsPrefix)
+					if _, known := defs[name]; !ok || !known {
+						walkErr = errors.Join(walkErr, fmt.Errorf("unknown reference %q", ref))
+						continue
+					}
+					names = append(names, name)
+					continue
+				}
+				walk(child)
+			}
+		case []any:
+			for _, child := range v {
+				walk(child)
+			}
+		}
+	}
+	walk(v)
+	if walkErr != nil {
+		return nil, walkErr
+	}
+	slices.Sort(names)
+	return slices.Compact(names), nil
+}

@@ -1,0 +1,676 @@
+package schemas
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// wantParams pins every tool's arguments (DESIGN.md section 4).
+var wantParams = map[string][]string{
+	"run": {"command", "cwd", "env", "inherit_env", "mask", "stdin", "stdin_file", "tty", "interactive",
+		"cols", "rows", "timeout", "kill_after", "streams", "name", "if_running", "tags",
+		"until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
+	"create": {"command", "cwd", "env", "inherit_env", "mask", "stdin", "stdin_file", "tty", "interactive",
+		"cols", "rows", "timeout", "kill_after", "streams", "name", "if_running", "tags"},
+	"start": {"job_id", "until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
+	"restart": {"job_id", "signal", "grace",
+		"until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
+	"kill": {"job_id", "signal", "grace"},
+	"observe": {"job_id", "until", "offset",
+		"wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
+	"list":   {"state", "name", "tag", "cwd", "all", "limit"},
+	"delete": {"job_id", "force"},
+}
+
+func TestTools(t *testing.T) {
+	got := Tools()
+	want := []string{"run", "create", "start", "restart", "kill", "observe", "list", "delete"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Tools() = %v, want %v", got, want)
+	}
+	got[0] = "changed"
+	if Tools()[0] != "run" {
+		t.Fatal("Tools() shares its slice with the caller")
+	}
+}
+
+func TestDocumentsAreCopies(t *testing.T) {
+	in := Input("run")
+	in[0] = 'X'
+	if Input("run")[0] != '{' {
+		t.Fatal("Input shares its bytes with the caller")
+	}
+	out := Output("run")
+	out[0] = 'X'
+	if Output("run")[0] != '{' {
+		t.Fatal("Output shares its bytes with the caller")
+	}
+}
+
+func TestUnknownToolPanics(t *testing.T) {
+	for name, f := range map[string]func(){
+		"Input":          func() { Input("input") },
+		"Output":         func() { Output("nope") },
+		"ValidateInput":  func() { _ = ValidateInput("nope", map[string]any{}) },
+		"ValidateOutput": func() { _ = ValidateOutput("nope", map[string]any{}) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s(unknown tool) did not panic", name)
+				}
+			}()
+			f()
+		})
+	}
+}
+
+// decode parses a document the way the tests inspect it.
+func decode(t *testing.T, doc []byte) map[string]any {
+	t.Helper()
+	if !json.Valid(doc) {
+		t.Fatalf("not valid JSON: %s", doc)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(doc, &m); err != nil {
+		t.Fatalf("not a JSON object: %v", err)
+	}
+	return m
+}
+
+// walk calls f for every object in v, with its JSON pointer.
+func walk(v any, ptr string, f func(ptr string, obj map[string]any)) {
+	switch v := v.(type) {
+	case map[string]any:
+		f(ptr, v)
+		for k, c := range v {
+			walk(c, ptr+"/"+k, f)
+		}
+	case []any:
+		for i, c := range v {
+			walk(c, fmt.Sprintf("%s/%d", ptr, i), f)
+		}
+	}
+}
+
+// resolve follows a local reference "#/a/b" in doc.
+func resolve(doc map[string]any, ref string) (any, bool) {
+	var v any = doc
+	for _, tok := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[tok]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// newerKeywords are 2019-09/2020-12 keywords that draft-07 validators do
+// not know; the documents avoid them so that both kinds of validator agree.
+var newerKeywords = []string{"prefixItems", "dependentSchemas", "dependentRequired", "unevaluatedProperties",
+	"unevaluatedItems", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$anchor", "minContains", "maxContains"}
+
+func TestDocumentsSelfContained(t *testing.T) {
+	for _, tool := range Tools() {
+		for _, doc := range []struct {
+			kind string
+			data []byte
+		}{{"input", Input(tool)}, {"output", Output(tool)}} {
+			t.Run(tool+"."+doc.kind, func(t *testing.T) {
+				m := decode(t, doc.data)
+				if m["type"] != "object" {
+					t.Errorf(`top-level "type" = %v, want "object" (MCP requires it)`, m["type"])
+				}
+				if _, ok := m["$schema"]; ok {
+					t.Error(`has "$schema"; documents stay unstamped (see the package doc)`)
+				}
+				walk(m, "#", func(ptr string, obj map[string]any) {
+					for _, kw := range newerKeywords {
+						if _, ok := obj[kw]; ok {
+							t.Errorf("%s uses %s, which draft-07 validators do not know", ptr, kw)
+						}
+					}
+					ref, ok := obj["$ref"].(string)
+					if !ok {
+						return
+					}
+					if doc.kind == "input" {
+						t.Errorf("%s: $ref %q in an input schema (inputs must be fully inlined)", ptr, ref)
+					}
+					if !strings.HasPrefix(ref, "#") {
+						t.Errorf("%s: $ref %q is not local", ptr, ref)
+						return
+					}
+					if _, ok := resolve(m, ref); !ok {
+						t.Errorf("%s: $ref %q does not resolve inside the document", ptr, ref)
+					}
+				})
+			})
+		}
+	}
+}
+
+func TestInputDocuments(t *testing.T) {
+	for _, tool := range Tools() {
+		t.Run(tool, func(t *testing.T) {
+			m := decode(t, Input(tool))
+			if m["additionalProperties"] != false {
+				t.Errorf("additionalProperties = %v, want false", m["additionalProperties"])
+			}
+			for _, kw := range []string{"oneOf", "anyOf", "allOf"} {
+				if _, ok := m[kw]; ok {
+					t.Errorf("top-level %s: the Anthropic API rejects input schemas with it", kw)
+				}
+			}
+			props, _ := m["properties"].(map[string]any)
+			var names []string
+			for name, p := range props {
+				names = append(names, name)
+				prop, _ := p.(map[string]any)
+				desc, _ := prop["description"].(string)
+				if len(desc) < 20 {
+					t.Errorf("%s: description %q is missing or too short for a model to act on", name, desc)
+				}
+				def, ok := prop["default"]
+				if !ok {
+					continue
+				}
+				if !strings.Contains(strings.ToLower(desc), "default") || !strings.Contains(desc, fmt.Sprint(def)) {
+					t.Errorf("%s: default %v is not stated in the description %q", name, def, desc)
+				}
+			}
+			want := slices.Sorted(slices.Values(wantParams[tool]))
+			if slices.Sort(names); !slices.Equal(names, want) {
+				t.Errorf("arguments = %v, want %v", names, want)
+			}
+			// The file order is kept: the first property is the first in wantParams.
+			first := bytes.Index(Input(tool), []byte(`"`+wantParams[tool][0]+`":`))
+			for _, name := range wantParams[tool][1:] {
+				if i := bytes.Index(Input(tool), []byte(`"`+name+`":`)); i < first {
+					t.Errorf("argument %s comes before %s: the file's order was lost", name, wantParams[tool][0])
+				}
+			}
+		})
+	}
+}
+
+func TestOutputDocuments(t *testing.T) {
+	for _, tool := range Tools() {
+		t.Run(tool, func(t *testing.T) {
+			m := decode(t, Output(tool))
+			alts, _ := m["oneOf"].([]any)
+			if len(alts) != 2 {
+				t.Fatalf("oneOf has %d alternatives, want 2 (success, error)", len(alts))
+			}
+			if _, ok := m["$defs"].(map[string]any)["error_envelope"]; !ok {
+				t.Error("$defs lack error_envelope")
+			}
+			walk(m, "#", func(ptr string, obj map[string]any) {
+				if obj["additionalProperties"] == false {
+					t.Errorf("%s: additionalProperties false; outputs must let clients ignore new fields", ptr)
+				}
+			})
+		})
+	}
+}
+
+// TestDraft7Compatible compiles every document as draft-07, the dialect of
+// older MCP clients' validators, and checks that it judges the examples as
+// the 2020-12 compilation does.
+func TestDraft7Compatible(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft7)
+	c.AssertFormat()
+	compile := func(name string, doc []byte) *jsonschema.Schema {
+		t.Helper()
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		url := "https://draft7.invalid/" + name
+		if err := c.AddResource(url, v); err != nil {
+			t.Fatal(err)
+		}
+		sch, err := c.Compile(url)
+		if err != nil {
+			t.Fatalf("compile %s as draft-07: %v", name, err)
+		}
+		return sch
+	}
+	for _, tool := range Tools() {
+		in := compile(tool+".input.json", Input(tool))
+		out := compile(tool+".output.json", Output(tool))
+		for _, tc := range inputCases {
+			if tc.tool != tool {
+				continue
+			}
+			v := mustNormalize(t, tc.args)
+			if v == nil {
+				v = map[string]any{} // as ValidateInput does
+			}
+			if got, want := in.Validate(v) == nil, tc.field == nil; got != want {
+				t.Errorf("draft-07 %s input %s: valid = %v, want %v", tool, tc.args, got, want)
+			}
+		}
+		for _, tc := range outputCases(t) {
+			if tc.tool != tool {
+				continue
+			}
+			if got := out.Validate(mustNormalize(t, tc.v)) == nil; got != tc.valid {
+				t.Errorf("draft-07 %s output %s: valid = %v, want %v", tool, tc.name, got, tc.valid)
+			}
+		}
+	}
+}
+
+func TestPatternHintsAreUsed(t *testing.T) {
+	data, err := files.ReadFile("defs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pattern := range patternHints {
+		quoted, _ := json.Marshal(pattern)
+		if !bytes.Contains(data, quoted) {
+			t.Errorf("patternHints has %s, which no schema uses", quoted)
+		}
+	}
+}
+
+func TestDefsFileIsASchema(t *testing.T) {
+	data, err := files.ReadFile("defs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("https://defs.invalid/defs.json", v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Compile("https://defs.invalid/defs.json"); err != nil {
+		t.Fatalf("defs.json does not compile: %v", err)
+	}
+}
+
+func TestAssembleErrors(t *testing.T) {
+	defs := map[string][]byte{"a": []byte(`{"type":"string"}`), "loop": []byte(`{"items":{"$ref":"#/$defs/loop"}}`)}
+	for _, tc := range []struct {
+		name string
+		f    func() ([]byte, error)
+	}{
+		{"unknown ref", func() ([]byte, error) { return inline([]byte(`{"properties":{"x":{"$ref":"#/$defs/b"}}}`), defs) }},
+		{"external ref", func() ([]byte, error) { return attachDefs([]byte(`{"$ref":"other.json#/a"}`), defs) }},
+		{"ref with siblings", func() ([]byte, error) {
+			return inline([]byte(`{"properties":{"x":{"$ref":"#/$defs/a","default":1}}}`), defs)
+		}},
+		{"cycle", func() ([]byte, error) { return inline([]byte(`{"properties":{"x":{"$ref":"#/$defs/loop"}}}`), defs) }},
+		{"own $defs", func() ([]byte, error) { return attachDefs([]byte(`{"$defs":{}}`), defs) }},
+	} {
+		if _, err := tc.f(); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+	got, err := attachDefs([]byte(`{"properties":{"x":{"$ref":"#/$defs/loop"}}}`), defs)
+	if err != nil || !bytes.HasSuffix(got, []byte(`"$defs":{"loop":{"items":{"$ref":"#/$defs/loop"}}}}`)) {
+		t.Errorf("attachDefs(recursive def) = %s, %v", got, err)
+	}
+}
+
+// ptr marks the expected FieldError.Field of an invalid case; nil means valid.
+func ptr(s string) *string { return &s }
+
+var inputCases = []struct {
+	tool  string
+	args  string
+	field *string // nil: valid
+	msg   string  // substring of the message
+}{
+	// run
+	{"run", `{"command":["echo hi"]}`, nil, ""},
+	{"run", `{"command":"make build"}`, nil, ""},
+	{"run", `{"command":["go","test","./..."],"cwd":"/tmp","env":{"A":"1"},"inherit_env":false,"mask":["A"],
+		"stdin":"x","tty":true,"interactive":true,"cols":80,"rows":24,"timeout":1.5,"kill_after":0,
+		"streams":"separate","name":"dev-server","if_running":"attach","tags":["web","v1.2"],
+		"until":0,"wait_for":"ready","wait_for_port":3000,"idle_ms":500,"stream":"stderr",
+		"max_bytes":256,"raw":true,"compress":"errors"}`, nil, ""},
+	{"run", `{"command":["x"],"stdin_file":"in.txt","until":1000}`, nil, ""},
+	{"run", `{"command":["x"],"max_bytes":1048576,"cols":1000,"rows":1}`, nil, ""},
+	{"run", `{}`, ptr("command"), "command: required"},
+	{"run", `{"command":[]}`, ptr("command"), "must not be empty"},
+	{"run", `{"command":""}`, ptr("command"), "must not be empty"},
+	{"run", `{"command":42}`, ptr("command"), "must be an array or a string"},
+	{"run", `{"command":["ls",1]}`, ptr("command"), "command[1]: must be a string"},
+	{"run", `{"command":"x","foo":1}`, ptr("foo"), `unknown argument "foo"`},
+	{"run", `{"command":"x","timeout_s":1,"cols":0}`, ptr("timeout_s"), `unknown argument "timeout_s"; valid arguments: cols, command`},
+	{"run", `{"cols":0}`, ptr("command"), "command: required"},
+	{"run", `{"command":"x","stdin":"a","stdin_file":"b"}`, ptr("stdin_file"), "stdin and stdin_file cannot be used together"},
+	{"run", `{"command":"x","max_bytes":2000000}`, ptr("max_bytes"), "max_bytes: must be <= 1048576"},
+	{"run", `{"command":"x","max_bytes":255}`, ptr("max_bytes"), "max_bytes: must be >= 256"},
+	{"run", `{"command":"x","max_bytes":1.5}`, ptr("max_bytes"), "must be an integer"},
+	{"run", `{"command":"x","cols":0}`, ptr("cols"), "cols: must be >= 1"},
+	{"run", `{"command":"x","rows":1001}`, ptr("rows"), "rows: must be <= 1000"},
+	{"run", `{"command":"x","timeout":-1}`, ptr("timeout"), "timeout: must be >= 0"},
+	{"run", `{"command":"x","kill_after":"5"}`, ptr("kill_after"), "must be a number, got a string"},
+	{"run", `{"command":"x","streams":"both"}`, ptr("streams"), `must be one of "merged", "separate"`},
+	{"run", `{"command":"x","if_running":"wait"}`, ptr("if_running"), `must be one of "error", "attach", "restart"`},
+	{"run", `{"command":"x","name":"-bad"}`, ptr("name"), "name: must be 1 to 64 letters"},
+	{"run", `{"command":"x","name":"a/b"}`, ptr("name"), "name: must be 1 to 64 letters"},
+	{"run", `{"command":"x","tags":["ok","no space"]}`, ptr("tags"), "tags[1]: must be 1 to 64 letters"},
+	{"run", `{"command":"x","tags":["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p",
+		"q","r","s","t","u","v","w","x","y","z","a1","b1","c1","d1","e1","f1","g1"]}`, ptr("tags"), "at most 32 items"},
+	{"run", `{"command":"x","env":{"A":1}}`, ptr("env"), `env["A"]: must be a string`},
+	{"run", `{"command":"x","env":["A=1"]}`, ptr("env"), "env: must be an object"},
+	{"run", `{"command":"x","inherit_env":"yes"}`, ptr("inherit_env"), "must be a boolean"},
+	{"run", `{"command":"x","until":-1}`, ptr("until"), "until: must be >= 0"},
+	{"run", `{"command":"x","wait_for_port":70000}`, ptr("wait_for_port"), "must be <= 65535"},
+	{"run", `{"command":"x","idle_ms":0}`, ptr("idle_ms"), "must be >= 1"},
+	{"run", `{"command":"x","wait_for":""}`, ptr("wait_for"), "must not be empty"},
+	{"run", `{"command":"x","offset":0}`, ptr("offset"), `unknown argument "offset"`},
+	{"run", `{"command":"x","stream":"both"}`, ptr("stream"), "must be one of"},
+	{"run", `{"command":"x","compress":"zip"}`, ptr("compress"), "must be one of"},
+	{"run", `{"command":"x","raw":1}`, ptr("raw"), "must be a boolean"},
+	{"run", `{"command":"x","job_id":"abcd"}`, ptr("job_id"), "unknown argument"},
+	// create
+	{"create", `{"command":["sleep","60"],"name":"later"}`, nil, ""},
+	{"create", `{"name":"later"}`, ptr("command"), "command: required"},
+	{"create", `{"command":"x","until":5}`, ptr("until"), `unknown argument "until"`},
+	{"create", `{"command":"x","stdin":"","stdin_file":"f"}`, ptr("stdin_file"), "cannot be used together"},
+	// start
+	{"start", `{"job_id":"01jabc"}`, nil, ""},
+	{"start", `{"job_id":"dev-server","until":30,"wait_for_port":8080}`, nil, ""},
+	{"start", `{}`, ptr("job_id"), "job_id: required"},
+	{"start", `{"job_id":"../etc"}`, ptr("job_id"), "job_id: must be 1 to 64"},
+	{"start", `{"job_id":""}`, ptr("job_id"), "job_id: must be 1 to 64"},
+	{"start", `{"job_id":"abcd","command":"x"}`, ptr("command"), "unknown argument"},
+	// restart
+	{"restart", `{"job_id":"abcd","signal":"INT","grace":0.5,"until":2}`, nil, ""},
+	{"restart", `{"job_id":"abcd","signal":2}`, nil, ""},
+	{"restart", `{"job_id":"abcd","grace":-1}`, ptr("grace"), "grace: must be >= 0"},
+	{"restart", `{"job_id":"abcd","offset":3}`, ptr("offset"), "unknown argument"},
+	// kill
+	{"kill", `{"job_id":"abcd"}`, nil, ""},
+	{"kill", `{"job_id":"abcd","signal":"SIGKILL","grace":10}`, nil, ""},
+	{"kill", `{"job_id":"abcd","signal":"term"}`, nil, ""},
+	{"kill", `{"job_id":"abcd","signal":9}`, nil, ""},
+	{"kill", `{"job_id":"abcd","signal":true}`, ptr("signal"), "signal: must be a string or an integer, got a boolean"},
+	{"kill", `{"job_id":"abcd","signal":0}`, ptr("signal"), "signal: must be >= 1"},
+	{"kill", `{"job_id":"abcd","signal":99}`, ptr("signal"), "signal: must be <= 64"},
+	{"kill", `{"job_id":"abcd","signal":"SIG TERM"}`, ptr("signal"), "signal: must be a signal name"},
+	{"kill", `{"job_id":"abcd","signal":""}`, ptr("signal"), "signal: must be a signal name"},
+	{"kill", `{"signal":"TERM"}`, ptr("job_id"), "job_id: required"},
+	{"kill", `["abcd"]`, ptr(""), "arguments must be a JSON object, got an array"},
+	{"kill", `"abcd"`, ptr(""), "arguments must be a JSON object, got a string"},
+	// observe
+	{"observe", `{"job_id":"abcd"}`, nil, ""},
+	{"observe", `{"job_id":"abcd","offset":0,"until":5,"wait_for":">>> $","idle_ms":100,"stream":"stdout","max_bytes":512,"raw":false,"compress":"off"}`, nil, ""},
+	{"observe", `{"job_id":"abcd","offset":-1}`, ptr("offset"), "offset: must be >= 0"},
+	{"observe", `{"job_id":"abcd","offset":1.5}`, ptr("offset"), "must be an integer"},
+	{"observe", `{"job_id":"abcd","signal":"TERM"}`, ptr("signal"), "unknown argument"},
+	// list
+	{"list", `{}`, nil, ""},
+	{"list", `null`, nil, ""},
+	{"list", `{"state":"running","name":"web","tag":"ci","cwd":"sub/dir","all":true,"limit":1000}`, nil, ""},
+	{"list", `{"state":"bogus"}`, ptr("state"), `must be one of "created", "running", "exited", "killed", "failed"`},
+	{"list", `{"limit":0}`, ptr("limit"), "limit: must be >= 1"},
+	{"list", `{"limit":1001}`, ptr("limit"), "limit: must be <= 1000"},
+	{"list", `{"tag":"a b"}`, ptr("tag"), "tag: must be 1 to 64"},
+	{"list", `{"tags":["a"]}`, ptr("tags"), `unknown argument "tags"`},
+	{"list", `{"all":"true"}`, ptr("all"), "must be a boolean"},
+	// delete
+	{"delete", `{"job_id":"abcd","force":true}`, nil, ""},
+	{"delete", `{"force":true}`, ptr("job_id"), "job_id: required"},
+	{"delete", `{"job_id":"abcd","force":"yes"}`, ptr("force"), "force: must be a boolean"},
+}
+
+func mustNormalize(t *testing.T, v any) any {
+	t.Helper()
+	if s, ok := v.(string); ok {
+		v = json.RawMessage(s)
+	}
+	n, err := normalize(v)
+	if err != nil {
+		t.Fatalf("normalize(%v): %v", v, err)
+	}
+	return n
+}
+
+func TestValidateInput(t *testing.T) {
+	for _, tc := range inputCases {
+		t.Run(tc.tool+" "+tc.args, func(t *testing.T) {
+			var args any
+			if err := json.Unmarshal([]byte(tc.args), &args); err != nil {
+				t.Fatalf("bad test JSON: %v", err)
+			}
+			err := ValidateInput(tc.tool, args)
+			if tc.field == nil {
+				if err != nil {
+					t.Fatalf("ValidateInput(%s, %s) = %v, want nil", tc.tool, tc.args, err)
+				}
+				return
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("ValidateInput(%s, %s) = %v (%T), want a *FieldError", tc.tool, tc.args, err, err)
+			}
+			if fe.Field != *tc.field {
+				t.Errorf("ValidateInput(%s, %s).Field = %q, want %q (message %q)", tc.tool, tc.args, fe.Field, *tc.field, fe.Message)
+			}
+			if !strings.Contains(fe.Message, tc.msg) {
+				t.Errorf("ValidateInput(%s, %s).Message = %q, want it to contain %q", tc.tool, tc.args, fe.Message, tc.msg)
+			}
+			if fe.Error() != fe.Message {
+				t.Errorf("Error() = %q, want the Message %q", fe.Error(), fe.Message)
+			}
+		})
+	}
+}
+
+// TestValidateInputDeterministic checks that, with several faults, the one
+// reported does not depend on map iteration order inside the validator.
+func TestValidateInputDeterministic(t *testing.T) {
+	args := map[string]any{"command": "x", "cols": 0.0, "rows": 0.0, "max_bytes": 1.0, "tags": []any{"a b"}, "streams": "x"}
+	first := ValidateInput("run", args)
+	for range 50 {
+		if got := ValidateInput("run", args); got.Error() != first.Error() {
+			t.Fatalf("ValidateInput = %q, then %q", first, got)
+		}
+	}
+	if fe := first.(*FieldError); fe.Field != "cols" {
+		t.Errorf("Field = %q, want cols (the first invalid argument by name)", fe.Field)
+	}
+}
+
+func TestValidateInputTypedValues(t *testing.T) {
+	type killArgs struct {
+		JobID  string  `json:"job_id"`
+		Grace  float64 `json:"grace,omitempty"`
+		Signal any     `json:"signal,omitempty"`
+	}
+	if err := ValidateInput("kill", killArgs{JobID: "abcd", Signal: 15}); err != nil {
+		t.Errorf("ValidateInput(kill, struct) = %v, want nil", err)
+	}
+	if err := ValidateInput("kill", killArgs{JobID: "abcd", Grace: -1}); err == nil || err.(*FieldError).Field != "grace" {
+		t.Errorf("ValidateInput(kill, grace -1) = %v, want a grace error", err)
+	}
+	if err := ValidateInput("run", map[string]any{"command": []string{"ls", "-l"}}); err != nil {
+		t.Errorf("ValidateInput(run, []string command) = %v, want nil", err)
+	}
+	if err := ValidateInput("run", json.RawMessage(`{"command":"ls"}`)); err != nil {
+		t.Errorf("ValidateInput(run, RawMessage) = %v, want nil", err)
+	}
+	if err := ValidateInput("list", nil); err != nil {
+		t.Errorf("ValidateInput(list, nil) = %v, want nil", err)
+	}
+	if err := ValidateInput("run", nil); err == nil || err.(*FieldError).Field != "command" {
+		t.Errorf("ValidateInput(run, nil) = %v, want command required", err)
+	}
+	if err := ValidateInput("run", map[string]any{"command": make(chan int)}); err == nil {
+		t.Error("ValidateInput(run, unmarshalable) = nil, want an error")
+	}
+}
+
+// Example envelopes. Timestamps are RFC 3339 UTC with milliseconds.
+const (
+	createdJob = `{"job_id":"01jz3k5m8q9r7t6v5w4x3y2z1a","name":"later","state":"created","command":["sleep","60"],
+		"cwd":"/work","tags":[],"tty":false,"interactive":false,"run":0,"created_at":"2026-05-01T10:00:00.000Z",
+		"output_log":"/root/.local/share/agent-exec/jobs/01jz3k5m8q9r7t6v5w4x3y2z1a/output.log"}`
+	runningJob = `{"job_id":"01jz3k5m8q9r7t6v5w4x3y2z1a","name":"dev","state":"running","command":["npm run dev"],
+		"cwd":"/work","env_keys":["PORT"],"tags":["web"],"tty":false,"interactive":false,"pid":4242,"run":1,
+		"created_at":"2026-05-01T10:00:00.000Z","started_at":"2026-05-01T10:00:00.012Z","timeout_s":600,
+		"output_log":"/jobs/x/output.log"}`
+	exitedJob = `{"job_id":"01jz3k5m8q9r7t6v5w4x3y2z1a","state":"exited","reason":"exit","exit_code":2,
+		"command":["go","test","./..."],"cwd":"/work","tags":[],"tty":false,"interactive":false,"run":1,
+		"created_at":"2026-05-01T10:00:00.000Z","started_at":"2026-05-01T10:00:00.012Z",
+		"finished_at":"2026-05-01T10:00:03.500Z","duration_ms":3488,"output_log":"/jobs/x/output.log",
+		"stdout_log":"/jobs/x/stdout.log","stderr_log":"/jobs/x/stderr.log"}`
+	killedJob = `{"job_id":"01jz3k5m8q9r7t6v5w4x3y2z1a","state":"killed","reason":"kill","signal":"SIGTERM",
+		"command":["sleep 100"],"cwd":"/work","tags":[],"tty":true,"interactive":true,"run":2,
+		"created_at":"2026-05-01T10:00:00.000Z","started_at":"2026-05-01T10:00:00.012Z",
+		"finished_at":"2026-05-01T10:00:09.000Z","duration_ms":8988,"output_log":"/jobs/x/output.log"}`
+	failedJob = `{"job_id":"01jz3k5m8q9r7t6v5w4x3y2z1a","state":"failed","reason":"launch_error",
+		"error":"exec: \"nope\": executable file not found in $PATH","command":["nope","x"],"cwd":"/work",
+		"tags":[],"tty":false,"interactive":false,"run":1,"created_at":"2026-05-01T10:00:00.000Z",
+		"finished_at":"2026-05-01T10:00:00.003Z","output_log":"/jobs/x/output.log"}`
+	window    = `{"stream":"output","text":"ok\n","total_bytes":3,"start":0,"end":3,"next_offset":3,"truncated":false}`
+	cutWindow = `{"stream":"output","text":"head\n[... 90000 bytes omitted: observe with offset 4096 ...]\ntail\n",
+		"total_bytes":100000,"start":0,"end":100000,"omitted":{"start":4096,"end":94096},"next_offset":100000,
+		"truncated":true,"compression":{"mode":"auto","strategy":"head_tail"}}`
+	exitedWait   = `{"waited_ms":3488,"until_s":10,"reason":"exited"}`
+	matchedWait  = `{"waited_ms":812,"until_s":50,"reason":"matched","matched":{"pattern":"ready","line":"server ready on :3000","offset":120}}`
+	notWaited    = `{"waited_ms":0,"until_s":0,"reason":"not_waited"}`
+	errEnvelope  = `{"schema_version":"1","ok":false,"type":"error","error":{"code":"job_not_found","message":"no job \"abcd\": list shows the jobs","retryable":false}}`
+	errWithField = `{"schema_version":"1","ok":false,"type":"error","error":{"code":"invalid_input","message":"max_bytes: must be <= 1048576","retryable":false,"field":"max_bytes"}}`
+	errDetails   = `{"schema_version":"1","ok":false,"type":"error","error":{"code":"ambiguous_job_id","message":"abcd matches 2 jobs","retryable":false,"details":{"candidates":["abcd1","abcd2"]}}}`
+)
+
+func envelope(tool string, fields string) string {
+	return `{"schema_version":"1","ok":true,"type":"` + tool + `",` + fields + `}`
+}
+
+type outputCase struct {
+	tool  string
+	name  string
+	v     any
+	valid bool
+}
+
+func outputCases(t *testing.T) []outputCase {
+	t.Helper()
+	var cases []outputCase
+	add := func(tool, name, v string, valid bool) {
+		cases = append(cases, outputCase{tool, name, json.RawMessage(v), valid})
+	}
+	for _, tool := range []string{"run", "start", "restart", "observe"} {
+		add(tool, "exited", envelope(tool, `"job":`+exitedJob+`,"output":`+window+`,"wait":`+exitedWait), true)
+		add(tool, "running matched", envelope(tool, `"job":`+runningJob+`,"output":`+cutWindow+`,"wait":`+matchedWait), true)
+		add(tool, "failed", envelope(tool, `"job":`+failedJob+`,"output":`+window+`,"wait":`+exitedWait), true)
+		add(tool, "killed", envelope(tool, `"job":`+killedJob+`,"output":`+window+`,"wait":`+exitedWait), true)
+		add(tool, "without wait", envelope(tool, `"job":`+exitedJob+`,"output":`+window), false)
+		add(tool, "without output", envelope(tool, `"job":`+exitedJob+`,"wait":`+exitedWait), false)
+		add(tool, "bogus wait reason", envelope(tool, `"job":`+exitedJob+`,"output":`+window+`,"wait":{"waited_ms":1,"until_s":1,"reason":"bored"}`), false)
+		add(tool, "matched without match", envelope(tool, `"job":`+exitedJob+`,"output":`+window+`,"wait":{"waited_ms":1,"until_s":1,"reason":"matched"}`), false)
+		add(tool, "negative offset", envelope(tool, `"job":`+exitedJob+`,"output":{"stream":"output","text":"","total_bytes":0,"start":0,"end":0,"next_offset":-1,"truncated":false},"wait":`+exitedWait), false)
+		add(tool, "unknown stream", envelope(tool, `"job":`+exitedJob+`,"output":{"stream":"both","text":"","total_bytes":0,"start":0,"end":0,"next_offset":0,"truncated":false},"wait":`+exitedWait), false)
+	}
+	add("observe", "not waited", envelope("observe", `"job":`+createdJob+`,"output":{"stream":"output","text":"","total_bytes":0,"start":0,"end":0,"next_offset":0,"truncated":false},"wait":`+notWaited), true)
+	add("create", "created", envelope("create", `"job":`+createdJob), true)
+	add("create", "without job", envelope("create", `"job_id":"x"`), false)
+	add("kill", "killed", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM","escalated":false`), true)
+	add("kill", "escalated", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM","escalated":true`), true)
+	add("kill", "without escalated", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM"`), false)
+	add("list", "empty", envelope("list", `"jobs":[],"truncated":false,"root":"/jobs"`), true)
+	add("list", "two", envelope("list", `"jobs":[
+		{"job_id":"a1","state":"running","command":["npm run dev"],"cwd":"/w","tags":["web"],"created_at":"2026-05-01T10:00:00.000Z","started_at":"2026-05-01T10:00:00.100Z","last_line":"ready","run":1,"name":"dev"},
+		{"job_id":"a2","state":"exited","reason":"exit","exit_code":0,"command":["true"],"cwd":"/w","tags":[],"created_at":"2026-05-01T10:00:00.000Z","finished_at":"2026-05-01T10:00:01.000Z","duration_ms":900,"last_line":"","run":1}],
+		"truncated":true,"root":"/jobs"`), true)
+	add("list", "summary without last_line", envelope("list", `"jobs":[{"job_id":"a1","state":"running","command":["x"],"cwd":"/w","tags":[],"created_at":"2026-05-01T10:00:00.000Z","run":1}],"truncated":false,"root":"/jobs"`), false)
+	add("list", "without root", envelope("list", `"jobs":[],"truncated":false`), false)
+	add("delete", "deleted", envelope("delete", `"job_id":"01jz3k5m8q9r7t6v5w4x3y2z1a","deleted":true`), true)
+	add("delete", "deleted false", envelope("delete", `"job_id":"01jz3k5m8q9r7t6v5w4x3y2z1a","deleted":false`), false)
+
+	for _, tool := range Tools() {
+		add(tool, "error", errEnvelope, true)
+		add(tool, "error with field", errWithField, true)
+		add(tool, "error with details", errDetails, true)
+		add(tool, "error with unknown fields", `{"schema_version":"1","ok":false,"type":"error","hint":"new","error":{"code":"io_error","message":"disk full","retryable":true,"extra":1}}`, true)
+		add(tool, "error with unknown code", `{"schema_version":"1","ok":false,"type":"error","error":{"code":"oops","message":"x","retryable":false}}`, false)
+		add(tool, "error without message", `{"schema_version":"1","ok":false,"type":"error","error":{"code":"io_error","retryable":false}}`, false)
+		add(tool, "error marked ok", `{"schema_version":"1","ok":true,"type":"error","error":{"code":"io_error","message":"x","retryable":false}}`, false)
+		add(tool, "wrong schema_version", `{"schema_version":"0.1","ok":false,"type":"error","error":{"code":"io_error","message":"x","retryable":false}}`, false)
+		add(tool, "not an object", `[]`, false)
+		add(tool, "other tool's type", envelope(otherTool(tool), `"job":`+exitedJob+`,"output":`+window+`,"wait":`+exitedWait+`,"jobs":[],"truncated":false,"root":"/","job_id":"x","deleted":true,"signal":"SIGTERM","escalated":false`), false)
+	}
+	// Job fields, through the run envelope.
+	job := func(name, j string, valid bool) {
+		add("run", name, envelope("run", `"job":`+j+`,"output":`+window+`,"wait":`+exitedWait), valid)
+	}
+	job("state bogus", strings.Replace(exitedJob, `"state":"exited"`, `"state":"bogus"`, 1), false)
+	job("reason bogus", strings.Replace(exitedJob, `"reason":"exit"`, `"reason":"tired"`, 1), false)
+	job("exited without exit_code", strings.Replace(exitedJob, `"exit_code":2,`, ``, 1), false)
+	job("killed without signal", strings.Replace(killedJob, `"signal":"SIGTERM",`, ``, 1), false)
+	job("failed without reason", strings.Replace(failedJob, `"reason":"launch_error",`, ``, 1), false)
+	job("without output_log", strings.Replace(exitedJob, `"output_log":"/jobs/x/output.log",`, ``, 1), false)
+	job("bad timestamp", strings.Replace(exitedJob, `"2026-05-01T10:00:03.500Z"`, `"yesterday"`, 1), false)
+	job("command as string", strings.Replace(exitedJob, `["go","test","./..."]`, `"go test ./..."`, 1), false)
+	job("exit_code null", strings.Replace(exitedJob, `"exit_code":2`, `"exit_code":null`, 1), false)
+	job("run 0 pid 0", strings.Replace(runningJob, `"pid":4242`, `"pid":0`, 1), false)
+	job("unknown fields", strings.Replace(exitedJob, `"state":"exited"`, `"state":"exited","cpu_ms":12,"labels":{"a":"b"}`, 1), true)
+	return cases
+}
+
+func otherTool(tool string) string {
+	if tool == "run" {
+		return "start"
+	}
+	return "run"
+}
+
+func TestValidateOutput(t *testing.T) {
+	for _, tc := range outputCases(t) {
+		t.Run(tc.tool+" "+tc.name, func(t *testing.T) {
+			err := ValidateOutput(tc.tool, tc.v)
+			if tc.valid && err != nil {
+				t.Errorf("ValidateOutput(%s, %s) = %v, want nil", tc.tool, tc.name, err)
+			}
+			if !tc.valid && err == nil {
+				t.Errorf("ValidateOutput(%s, %s) = nil, want an error", tc.tool, tc.name)
+			}
+		})
+	}
+}
+
+func TestValidateOutputTypedValue(t *testing.T) {
+	type errBody struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		Retryable bool   `json:"retryable"`
+	}
+	type envelope struct {
+		SchemaVersion string  `json:"schema_version"`
+		OK            bool    `json:"ok"`
+		Type          string  `json:"type"`
+		Error         errBody `json:"error"`
+	}
+	v := envelope{"1", false, "error", errBody{"name_in_use", "dev is running as 01jz…", false}}
+	if err := ValidateOutput("run", v); err != nil {
+		t.Errorf("ValidateOutput(run, struct) = %v, want nil", err)
+	}
+	v.Error.Code = "bogus"
+	err := ValidateOutput("run", v)
+	var verr *jsonschema.ValidationError
+	if !errors.As(err, &verr) {
+		t.Errorf("ValidateOutput(run, bad struct) = %v, want a wrapped *jsonschema.ValidationError", err)
+	}
+}

@@ -1,0 +1,142 @@
+package supervisor
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Control operations.
+const (
+	OpPing = "ping" // is the supervisor there, and for which run
+	OpKill = "kill" // signal the whole tree, escalate to SIGKILL after GraceMS
+)
+
+// maxControlLine bounds one control message.
+const maxControlLine = 1 << 20
+
+// Request is one message to a supervisor's control socket: a JSON object on
+// one line. The supervisor answers with one [Response] line.
+type Request struct {
+	Op      string `json:"op"`
+	Signal  int    `json:"signal,omitempty"`   // kill: the first signal (default SIGTERM)
+	GraceMS int64  `json:"grace_ms,omitempty"` // kill: milliseconds before SIGKILL
+	Reason  string `json:"reason,omitempty"`   // kill: the reason to record (default "kill")
+}
+
+// Response answers a [Request].
+type Response struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	Run   int    `json:"run,omitempty"`
+	PID   int    `json:"pid,omitempty"`
+}
+
+// ErrNoSupervisor means the job has no supervisor listening: it is not
+// running, or its supervisor died.
+var ErrNoSupervisor = errors.New("no supervisor is listening for this job")
+
+// socketPath names the control socket of the directory open as dirFD. The
+// /proc/self/fd form keeps the path far below the 108-byte limit of
+// sun_path whatever the length of the root.
+func socketPath(dirFD int) string {
+	return "/proc/self/fd/" + strconv.Itoa(dirFD) + "/" + "ctl.sock"
+}
+
+func openDir(dir string) (*os.File, error) {
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	return os.NewFile(uintptr(fd), dir), nil
+}
+
+// Send delivers req to the supervisor of the job in dir and returns its
+// answer. It returns an error wrapping ErrNoSupervisor when nothing listens.
+func Send(dir string, req Request, timeout time.Duration) (*Response, error) {
+	d, err := openDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	conn, err := net.DialTimeout("unix", socketPath(int(d.Fd())), timeout)
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("control %s: %w", filepath.Base(dir), ErrNoSupervisor)
+		}
+		return nil, fmt.Errorf("control %s: %w", filepath.Base(dir), err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(timeout)); err != nil {
+		return nil, fmt.Errorf("control %s: %w", filepath.Base(dir), err)
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("control %s: encode: %w", filepath.Base(dir), err)
+	}
+	if _, err := conn.Write(append(b, '\n')); err != nil {
+		return nil, fmt.Errorf("control %s: write: %w", filepath.Base(dir), err)
+	}
+	line, err := bufio.NewReader(conn).ReadBytes('\n')
+	if err != nil {
+		return nil, fmt.Errorf("control %s: read answer: %w", filepath.Base(dir), err)
+	}
+	var resp Response
+	if err := json.Unmarshal(line, &resp); err != nil {
+		return nil, fmt.Errorf("control %s: decode answer: %w", filepath.Base(dir), err)
+	}
+	if !resp.OK {
+		return &resp, fmt.Errorf("control %s: %s", filepath.Base(dir), resp.Error)
+	}
+	return &resp, nil
+}
+
+// listenControl binds the control socket in dir (0600) and returns the
+// listener; the caller keeps dirFile open as long as the listener lives.
+func listenControl(dir string) (net.Listener, *os.File, error) {
+	d, err := openDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	path := socketPath(int(d.Fd()))
+	// A stale socket from a crashed predecessor: remove it only if it is a socket.
+	if fi, err := os.Lstat(filepath.Join(dir, "ctl.sock")); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		os.Remove(filepath.Join(dir, "ctl.sock"))
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		d.Close()
+		return nil, nil, fmt.Errorf("listen on control socket: %w", err)
+	}
+	if err := os.Chmod(filepath.Join(dir, "ctl.sock"), 0o600); err != nil {
+		l.Close()
+		d.Close()
+		return nil, nil, fmt.Errorf("chmod control socket: %w", err)
+	}
+	return l, d, nil
+}
+
+// decodeRequest reads one request line from r.
+func decodeRequest(r *bufio.Reader) (Request, error) {
+	var req Request
+	line, err := r.ReadSlice('\n')
+	if err != nil {
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return req, fmt.Errorf("request longer than %d bytes", maxControlLine)
+		}
+		return req, err
+	}
+	if err := json.Unmarshal(line, &req); err != nil {
+		return req, fmt.Errorf("decode request: %w", err)
+	}
+	return req, nil
+}

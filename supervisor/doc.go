@@ -1,0 +1,26 @@
+// Package supervisor launches and runs the detached per-job supervisor.
+//
+// [Launch] re-executes the running binary (/proc/self/exe) in supervise mode
+// in a new session, with standard input and output on /dev/null, and waits
+// for a one-line handshake on an inherited pipe: the supervisor answers once
+// the workload has been exec'd, or with the reason it could not be. The
+// supervisor ([Main]) then:
+//
+//   - holds the job's supervisor.lock for as long as it lives (its liveness
+//     signal to readers);
+//   - makes itself child subreaper, so every descendant of the workload,
+//     double-forked and setsid'd ones included, stays in its tree;
+//   - starts the workload in its own process group, with stdout and stderr
+//     on the log files themselves (the kernel writes the bytes; nothing is
+//     lost if the supervisor dies);
+//   - reaps every process of the tree in one loop, and when the main process
+//     exits, is killed or times out, terminates what is left (SIGTERM, grace,
+//     SIGKILL);
+//   - writes the terminal state only once no process of the tree is left,
+//     that is after the last output byte is on disk;
+//   - serves a control socket (ctl.sock in the job directory, 0600) that
+//     takes kill requests from any agent-exec process.
+//
+// The workload's environment carries AGENT_EXEC_JOB_ID, which lets a reader
+// find and stop the leftovers of a job whose supervisor died.
+package supervisor

@@ -1,0 +1,101 @@
+package supervisor
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+)
+
+// ModeArg is the hidden first argument that puts the binary in supervise mode.
+const ModeArg = "supervise"
+
+// handshakeTimeout bounds the wait for a supervisor's first word. It is long
+// because a supervisor may first wait for its predecessor to let go of the
+// supervisor lock.
+const handshakeTimeout = 30 * time.Second
+
+// LaunchError is the workload could not be started; Msg says why (e.g. the
+// program was not found). The job's state records it too.
+type LaunchError struct{ Msg string }
+
+func (e *LaunchError) Error() string { return "launch failed: " + e.Msg }
+
+// handshake is the one line a supervisor writes on the launch pipe.
+type handshake struct {
+	OK    bool   `json:"ok"`
+	PID   int    `json:"pid,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// Launch starts a detached supervisor for run number run of job id and
+// returns once the workload has been exec'd (nil) or could not be
+// (*LaunchError). The caller holds the job's operation lock.
+func Launch(s *jobstore.Store, id string, run int) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("launch %s: handshake pipe: %w", id, err)
+	}
+	defer r.Close()
+	cmd := exec.Command("/proc/self/exe", ModeArg, s.Dir(id), strconv.Itoa(run))
+	cmd.Args[0] = "agent-exec-supervisor"
+	cmd.Env = supervisorEnv(os.Environ())
+	cmd.Dir = "/"
+	cmd.ExtraFiles = []*os.File{w} // fd 3 in the supervisor
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// Stdin, Stdout and Stderr stay nil: /dev/null. The supervisor must never
+	// hold the MCP client's pipes.
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return fmt.Errorf("launch %s: start supervisor: %w", id, err)
+	}
+	go cmd.Wait() // reap it when it ends while we still live
+	hs, err := readHandshake(r)
+	if err != nil {
+		return fmt.Errorf("launch %s: %w", id, err)
+	}
+	if !hs.OK {
+		return &LaunchError{Msg: hs.Error}
+	}
+	return nil
+}
+
+func readHandshake(r *os.File) (handshake, error) {
+	var hs handshake
+	if err := r.SetReadDeadline(time.Now().Add(handshakeTimeout)); err != nil {
+		return hs, fmt.Errorf("handshake: %w", err)
+	}
+	line, err := bufio.NewReader(io.LimitReader(r, 64<<10)).ReadBytes('\n')
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return hs, errors.New("supervisor exited before it started the job (see supervisor.log)")
+		}
+		return hs, fmt.Errorf("handshake: %w", err)
+	}
+	if err := json.Unmarshal(line, &hs); err != nil {
+		return hs, fmt.Errorf("handshake: decode %q: %w", line, err)
+	}
+	return hs, nil
+}
+
+// supervisorEnv is the environment handed to a supervisor: the launcher's,
+// which the workload inherits when the job asks for it.
+func supervisorEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, JobEnvVar+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}

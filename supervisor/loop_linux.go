@@ -1,0 +1,201 @@
+package supervisor
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+)
+
+// loop reaps, obeys control requests, enforces the timeout and ends the run;
+// it returns once the main process has exited and no process of the tree is
+// left, and records the terminal state.
+func (sv *super) loop(sigs <-chan os.Signal, calls <-chan ctlCall) {
+	var timeout <-chan time.Time
+	if sv.meta.TimeoutS > 0 {
+		t := time.NewTimer(seconds(sv.meta.TimeoutS) - time.Since(sv.startedAt))
+		defer t.Stop()
+		timeout = t.C
+	}
+	for !sv.reap() {
+		var escalate <-chan time.Time
+		if sv.escalation != nil {
+			escalate = sv.escalation.C
+		}
+		select {
+		case sig := <-sigs:
+			switch sig {
+			case unix.SIGTERM, unix.SIGINT:
+				sv.log.Info("supervisor signalled; ending the run", "signal", sig)
+				sv.end(jobstore.ReasonSignal, sig.(syscall.Signal), seconds(sv.meta.KillAfterS))
+			}
+			// SIGCHLD: reap at the top of the loop. SIGHUP: ignored.
+		case c := <-calls:
+			c.reply <- sv.handle(c.req)
+		case <-timeout:
+			timeout = nil
+			sv.log.Info("timeout", "timeout_s", sv.meta.TimeoutS)
+			sv.end(jobstore.ReasonTimeout, unix.SIGTERM, seconds(sv.meta.KillAfterS))
+		case <-escalate:
+			sv.escalation = nil
+			sv.escalated = true
+			sv.signalTree(unix.SIGKILL)
+		}
+	}
+	sv.finish()
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// reap collects every exited child. It reports true once the main process
+// has exited and the supervisor has no child left, that is no process of the
+// job's tree is alive (as subreaper, every orphaned descendant becomes a
+// child of the supervisor).
+func (sv *super) reap() bool {
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if errors.Is(err, unix.ECHILD) {
+			return sv.mainDone
+		}
+		if err != nil {
+			sv.log.Error("wait4", "err", err)
+			return sv.mainDone
+		}
+		if pid == 0 {
+			break // children remain, none has exited yet
+		}
+		if pid == sv.mainPID {
+			sv.mainDone, sv.mainStatus, sv.mainEnd = true, ws, time.Now()
+			sv.log.Info("main process ended", "status", describe(ws))
+			if sv.escalation == nil && !sv.escalated {
+				// Whatever the main process left behind ends with it.
+				sv.signalTree(unix.SIGTERM)
+				sv.armEscalation(seconds(sv.meta.KillAfterS))
+			}
+		}
+	}
+	if sv.escalated {
+		sv.signalTree(unix.SIGKILL) // latecomers forked during the kill
+	}
+	return false
+}
+
+// end starts terminating the run for reason: sig to the whole tree now,
+// SIGKILL after grace. The first reason is the one recorded; a later,
+// shorter grace brings the SIGKILL forward.
+func (sv *super) end(reason string, sig syscall.Signal, grace time.Duration) {
+	if sv.endReason == "" && !sv.mainDone {
+		sv.endReason, sv.endSignal = reason, sig
+		sv.event("terminating", map[string]any{"reason": reason, "signal": unix.SignalName(sig)})
+	}
+	sv.signalTree(sig)
+	if sig == unix.SIGKILL || grace <= 0 {
+		sv.escalated = true
+		sv.signalTree(unix.SIGKILL)
+		return
+	}
+	sv.armEscalation(grace)
+}
+
+func (sv *super) armEscalation(grace time.Duration) {
+	at := time.Now().Add(grace)
+	if sv.escalation != nil {
+		if !at.Before(sv.escalateAt) {
+			return
+		}
+		sv.escalation.Stop()
+	}
+	sv.escalation, sv.escalateAt = time.NewTimer(grace), at
+}
+
+// signalTree sends sig to the main process group and to every descendant
+// of the supervisor (which, as subreaper, includes escaped ones).
+func (sv *super) signalTree(sig syscall.Signal) {
+	if !sv.mainDone {
+		if err := unix.Kill(-sv.mainPID, sig); err != nil && !errors.Is(err, unix.ESRCH) {
+			sv.log.Warn("signal process group", "signal", sig, "err", err)
+		}
+	}
+	for _, pid := range descendants(os.Getpid()) {
+		_ = unix.Kill(pid, sig)
+	}
+}
+
+func (sv *super) handle(req Request) Response {
+	switch req.Op {
+	case OpPing:
+		return Response{OK: true, Run: sv.run, PID: sv.mainPID}
+	case OpKill:
+		sig := syscall.Signal(req.Signal)
+		if sig == 0 {
+			sig = unix.SIGTERM
+		}
+		reason := req.Reason
+		if reason == "" {
+			reason = jobstore.ReasonKill
+		}
+		sv.log.Info("kill requested", "signal", unix.SignalName(sig), "grace_ms", req.GraceMS)
+		sv.end(reason, sig, time.Duration(req.GraceMS)*time.Millisecond)
+		return Response{OK: true, Run: sv.run, PID: sv.mainPID}
+	default:
+		return Response{Error: "unknown op " + req.Op}
+	}
+}
+
+// finish records the terminal state of the run.
+func (sv *super) finish() {
+	st := *sv.running
+	ws := sv.mainStatus
+	fin := jobstore.Time{Time: sv.mainEnd}
+	dur := sv.mainEnd.Sub(sv.startedAt).Milliseconds()
+	st.FinishedAt, st.DurationMS = &fin, &dur
+	if ws.Exited() {
+		code := ws.ExitStatus()
+		st.ExitCode = &code
+	}
+	if ws.Signaled() {
+		st.Signal = unix.SignalName(ws.Signal())
+	}
+	switch {
+	case sv.endReason != "":
+		st.State, st.Reason = jobstore.StateKilled, sv.endReason
+		if st.Signal == "" {
+			st.Signal = unix.SignalName(sv.endSignal)
+		}
+	case ws.Signaled():
+		st.State, st.Reason = jobstore.StateKilled, jobstore.ReasonSignal
+	default:
+		st.State, st.Reason = jobstore.StateExited, jobstore.ReasonExit
+	}
+	if err := sv.store.WriteState(sv.id, &st); err != nil {
+		sv.log.Error("record terminal state", "err", err)
+	}
+	detail := map[string]any{"reason": st.Reason, "duration_ms": dur}
+	if st.ExitCode != nil {
+		detail["exit_code"] = *st.ExitCode
+	}
+	if st.Signal != "" {
+		detail["signal"] = st.Signal
+	}
+	sv.event(st.State, detail)
+	sv.log.Info("finished", "state", st.State, "reason", st.Reason)
+}
+
+func describe(ws unix.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return "exit " + strconv.Itoa(ws.ExitStatus())
+	case ws.Signaled():
+		return "signal " + unix.SignalName(ws.Signal())
+	}
+	return "unknown"
+}

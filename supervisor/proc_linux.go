@@ -1,0 +1,139 @@
+package supervisor
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// procStat holds the fields of /proc/PID/stat agent-exec uses.
+type procStat struct {
+	PPID  int
+	PGID  int
+	Start uint64 // start time, clock ticks since boot
+	State byte
+}
+
+func readProcStat(pid int) (procStat, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, err
+	}
+	// The command name (field 2) may hold spaces and ')': cut after the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return procStat{}, fmt.Errorf("parse /proc/%d/stat: no ')'", pid)
+	}
+	f := strings.Fields(string(b[i+2:]))
+	// f[0] is field 3 (state); starttime is field 22 → f[19].
+	if len(f) < 20 {
+		return procStat{}, fmt.Errorf("parse /proc/%d/stat: %d fields", pid, len(f))
+	}
+	var st procStat
+	st.State = f[0][0]
+	if st.PPID, err = strconv.Atoi(f[1]); err != nil {
+		return procStat{}, fmt.Errorf("parse /proc/%d/stat ppid: %w", pid, err)
+	}
+	if st.PGID, err = strconv.Atoi(f[2]); err != nil {
+		return procStat{}, fmt.Errorf("parse /proc/%d/stat pgid: %w", pid, err)
+	}
+	if st.Start, err = strconv.ParseUint(f[19], 10, 64); err != nil {
+		return procStat{}, fmt.Errorf("parse /proc/%d/stat starttime: %w", pid, err)
+	}
+	return st, nil
+}
+
+// StartTime returns the start time of process pid (clock ticks since boot),
+// the value that tells a process from a later one that reuses its pid.
+func StartTime(pid int) (uint64, error) {
+	st, err := readProcStat(pid)
+	if err != nil {
+		return 0, fmt.Errorf("start time of %d: %w", pid, err)
+	}
+	return st.Start, nil
+}
+
+// Alive reports whether the process pid that started at start still runs
+// (a zombie counts as gone).
+func Alive(pid int, start uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	st, err := readProcStat(pid)
+	return err == nil && st.Start == start && st.State != 'Z' && st.State != 'X'
+}
+
+// allPIDs lists the numeric entries of /proc.
+func allPIDs() ([]int, error) {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	pids := make([]int, 0, len(names))
+	for _, n := range names {
+		if pid, err := strconv.Atoi(n); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
+}
+
+// descendants returns every live process below root in the process tree.
+func descendants(root int) []int {
+	pids, err := allPIDs()
+	if err != nil {
+		return nil
+	}
+	children := make(map[int][]int)
+	for _, pid := range pids {
+		if st, err := readProcStat(pid); err == nil && st.State != 'Z' {
+			children[st.PPID] = append(children[st.PPID], pid)
+		}
+	}
+	var out []int
+	queue := []int{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+// JobEnvVar is set in every workload's environment to its job id.
+const JobEnvVar = "AGENT_EXEC_JOB_ID"
+
+// processesOfJob finds the processes whose environment carries
+// AGENT_EXEC_JOB_ID=id: what is left of a job whose supervisor is gone.
+func processesOfJob(id string) []int {
+	pids, err := allPIDs()
+	if err != nil {
+		return nil
+	}
+	want := []byte(JobEnvVar + "=" + id + "\x00")
+	self := os.Getpid()
+	var out []int
+	for _, pid := range pids {
+		if pid == self {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+		if err != nil {
+			continue // gone, or not ours to read
+		}
+		if bytes.HasPrefix(env, want) || bytes.Contains(env, append([]byte{0}, want...)) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}

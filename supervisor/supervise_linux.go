@@ -1,0 +1,372 @@
+package supervisor
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+)
+
+// handshakeFD is the launch pipe's descriptor in the supervisor.
+const handshakeFD = 3
+
+// Main runs supervise mode with args <job-dir> <run> and returns the
+// process exit code. It is called by main before anything else happens in
+// the process.
+func Main(args []string) int {
+	runtime.GOMAXPROCS(1) // an idle supervisor needs no more; saves memory and a thread
+	// Nothing the launcher's parents leaked may reach the workload.
+	_ = unix.CloseRange(handshakeFD, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	unix.Umask(0o077)
+	hs := os.NewFile(handshakeFD, "handshake")
+	if len(args) != 2 {
+		reply(hs, handshake{Error: "supervise: want <job-dir> <run>"})
+		return 2
+	}
+	run, err := strconv.Atoi(args[1])
+	if err != nil || run < 1 {
+		reply(hs, handshake{Error: "supervise: bad run number " + args[1]})
+		return 2
+	}
+	dir := filepath.Clean(args[0])
+	s, err := jobstore.Open(filepath.Dir(dir))
+	if err != nil {
+		reply(hs, handshake{Error: err.Error()})
+		return 1
+	}
+	sv := &super{store: s, id: filepath.Base(dir), dir: dir, run: run}
+	if err := sv.openLog(); err != nil {
+		reply(hs, handshake{Error: err.Error()})
+		return 1
+	}
+	return sv.main(hs)
+}
+
+func reply(hs *os.File, h handshake) {
+	if hs == nil {
+		return
+	}
+	h.OK = h.Error == ""
+	b, _ := json.Marshal(h)
+	hs.Write(append(b, '\n'))
+	hs.Close()
+}
+
+// super is the state of one supervisor process. Everything after start-up
+// runs on the goroutine of [super.loop]; control connections only pass
+// messages to it.
+type super struct {
+	store *jobstore.Store
+	id    string
+	dir   string
+	run   int
+	meta  *jobstore.Meta
+	log   *slog.Logger
+
+	mainPID   int
+	startedAt time.Time
+	running   *jobstore.State // the state recorded at start
+
+	// Ending the run.
+	endReason  string         // "" until something ends the run: kill, timeout, signal
+	endSignal  syscall.Signal // the first signal sent
+	escalated  bool           // SIGKILL has been sent to the tree
+	escalation *time.Timer    // fires the SIGKILL; nil until a termination starts
+	escalateAt time.Time
+
+	mainDone   bool
+	mainStatus unix.WaitStatus
+	mainEnd    time.Time
+}
+
+func (sv *super) openLog() error {
+	f, err := os.OpenFile(filepath.Join(sv.dir, jobstore.SupervisorLogFile),
+		os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return fmt.Errorf("open supervisor log: %w", err)
+	}
+	// A panic's trace goes to fd 2: keep it in the log too.
+	_ = unix.Dup3(int(f.Fd()), 2, 0)
+	sv.log = slog.New(slog.NewJSONHandler(f, nil)).With("job_id", sv.id, "run", sv.run)
+	return nil
+}
+
+func (sv *super) main(hs *os.File) int {
+	lock, err := sv.store.LockSupervisor(sv.id)
+	if err != nil {
+		reply(hs, handshake{Error: err.Error()})
+		return 1
+	}
+	defer lock.Unlock()
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		sv.log.Warn("cannot become subreaper; escaped descendants will not be tracked", "err", err)
+	}
+	sv.meta, err = sv.store.ReadMeta(sv.id)
+	if err != nil {
+		reply(hs, handshake{Error: err.Error()})
+		return 1
+	}
+	// SIGCHLD must be watched before the first child can exit.
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, unix.SIGCHLD, unix.SIGTERM, unix.SIGINT, unix.SIGHUP)
+
+	offsets, err := sv.start()
+	if err != nil {
+		sv.recordLaunchError(err, offsets)
+		reply(hs, handshake{Error: err.Error()})
+		return 1
+	}
+	ln, dirf, err := listenControl(sv.dir)
+	if err != nil {
+		sv.log.Error("control socket unavailable; kill falls back to signals", "err", err)
+	}
+	reply(hs, handshake{PID: sv.mainPID})
+	debug.FreeOSMemory()
+
+	reqs := make(chan ctlCall)
+	if ln != nil {
+		go serveControl(ln, reqs)
+	}
+	sv.loop(sigs, reqs)
+	if ln != nil {
+		ln.Close()
+		os.Remove(filepath.Join(sv.dir, jobstore.ControlSocket))
+		dirf.Close()
+	}
+	return 0
+}
+
+// start opens the logs, starts the workload and records state running.
+// It returns the log offsets at the start of the run (also on failure).
+func (sv *super) start() (map[string]int64, error) {
+	m := sv.meta
+	names := []string{jobstore.OutputLog}
+	if m.Separate() {
+		names = []string{jobstore.StdoutLog, jobstore.StderrLog}
+	}
+	offsets := make(map[string]int64, len(names))
+	files := make([]*os.File, len(names))
+	for i, n := range names {
+		f, err := os.OpenFile(filepath.Join(sv.dir, n), os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+		if err != nil {
+			return offsets, fmt.Errorf("open %s: %w", n, err)
+		}
+		defer f.Close() // the workload holds its own copies
+		fi, err := f.Stat()
+		if err != nil {
+			return offsets, fmt.Errorf("stat %s: %w", n, err)
+		}
+		offsets[strings.TrimSuffix(n, ".log")] = fi.Size()
+		files[i] = f
+	}
+	cmd, err := sv.command()
+	if err != nil {
+		return offsets, err
+	}
+	cmd.Stdout = files[0]
+	cmd.Stderr = files[len(files)-1]
+	if m.Stdin {
+		in, err := os.OpenFile(filepath.Join(sv.dir, jobstore.StdinFile), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		if err != nil {
+			return offsets, fmt.Errorf("open stdin: %w", err)
+		}
+		defer in.Close()
+		cmd.Stdin = in
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return offsets, err
+	}
+	sv.mainPID = cmd.Process.Pid
+	sv.startedAt = time.Now()
+	start, err := StartTime(sv.mainPID)
+	if err != nil {
+		sv.log.Warn("no start time for the workload", "err", err)
+	}
+	selfStart, _ := StartTime(os.Getpid())
+	startedAt := jobstore.Time{Time: sv.startedAt}
+	st := &jobstore.State{
+		State: jobstore.StateRunning, Run: sv.run,
+		PID: sv.mainPID, PIDStart: start,
+		SupervisorPID: os.Getpid(), SupervisorStart: selfStart,
+		LogOffset: offsets, StartedAt: &startedAt,
+	}
+	if err := sv.store.WriteState(sv.id, st); err != nil {
+		// Without a recorded state nobody can find the job: stop it.
+		_ = unix.Kill(-sv.mainPID, unix.SIGKILL)
+		return offsets, fmt.Errorf("record running state: %w", err)
+	}
+	sv.running = st
+	sv.event("started", map[string]any{"pid": sv.mainPID})
+	sv.log.Info("started", "pid", sv.mainPID, "command", m.Command)
+	return offsets, nil
+}
+
+// command builds the workload's exec.Cmd from the definition.
+func (sv *super) command() (*exec.Cmd, error) {
+	m := sv.meta
+	env := jobEnv(m, sv.id)
+	var argv []string
+	if m.Shell {
+		argv = []string{"/bin/sh", "-c", m.Command[0]}
+	} else {
+		argv = m.Command
+	}
+	path, err := lookPath(argv[0], envValue(env, "PATH"), m.Cwd)
+	if err != nil {
+		return nil, err
+	}
+	cmd := &exec.Cmd{Path: path, Args: argv, Env: env, Dir: m.Cwd}
+	return cmd, nil
+}
+
+// jobEnv is the workload's environment: the supervisor's own (which is the
+// launcher's) unless the job said inherit_env false, then the job's env, then
+// AGENT_EXEC_JOB_ID.
+func jobEnv(m *jobstore.Meta, id string) []string {
+	var env []string
+	if m.InheritEnv {
+		env = os.Environ()
+	}
+	idx := make(map[string]int, len(env))
+	for i, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		idx[k] = i
+	}
+	set := func(k, v string) {
+		if i, ok := idx[k]; ok {
+			env[i] = k + "=" + v
+			return
+		}
+		idx[k] = len(env)
+		env = append(env, k+"="+v)
+	}
+	keys := make([]string, 0, len(m.Env))
+	for k := range m.Env {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		set(k, m.Env[k])
+	}
+	set(JobEnvVar, id)
+	return env
+}
+
+func envValue(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// lookPath finds an executable the way a shell would, but with the job's
+// PATH rather than the supervisor's. A name with a slash is taken as is
+// (relative to the job's cwd).
+func lookPath(name, pathEnv, cwd string) (string, error) {
+	if strings.Contains(name, "/") {
+		p := name
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(cwd, p)
+		}
+		if err := executable(p); err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+		return p, nil
+	}
+	if pathEnv == "" {
+		pathEnv = "/usr/local/bin:/usr/bin:/bin"
+	}
+	for _, d := range filepath.SplitList(pathEnv) {
+		if d == "" {
+			d = "."
+		}
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(cwd, d)
+		}
+		p := filepath.Join(d, name)
+		if executable(p) == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s: executable file not found in PATH", name)
+}
+
+func executable(p string) error {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return errors.New("is a directory")
+	}
+	return unix.Faccessat(unix.AT_FDCWD, p, unix.X_OK, unix.AT_EACCESS)
+}
+
+func (sv *super) recordLaunchError(err error, offsets map[string]int64) {
+	sv.log.Error("launch failed", "err", err)
+	now := jobstore.Now()
+	st := &jobstore.State{
+		State: jobstore.StateFailed, Reason: jobstore.ReasonLaunchError, Error: err.Error(),
+		Run: sv.run, LogOffset: offsets, FinishedAt: &now,
+	}
+	if werr := sv.store.WriteState(sv.id, st); werr != nil {
+		sv.log.Error("record launch failure", "err", werr)
+	}
+	sv.event("failed", map[string]any{"reason": jobstore.ReasonLaunchError, "error": err.Error()})
+}
+
+func (sv *super) event(name string, detail map[string]any) {
+	if err := sv.store.AppendEvent(sv.id, jobstore.Event{Event: name, Run: sv.run, Detail: detail}); err != nil {
+		sv.log.Warn("append event", "event", name, "err", err)
+	}
+}
+
+// ctlCall is a control request on its way to the loop.
+type ctlCall struct {
+	req   Request
+	reply chan Response
+}
+
+func serveControl(ln net.Listener, calls chan<- ctlCall) {
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		go func() {
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+			req, err := decodeRequest(bufio.NewReaderSize(conn, maxControlLine))
+			var resp Response
+			if err != nil {
+				resp = Response{Error: err.Error()}
+			} else {
+				c := ctlCall{req: req, reply: make(chan Response, 1)}
+				calls <- c
+				resp = <-c.reply
+			}
+			b, _ := json.Marshal(resp)
+			conn.Write(append(b, '\n'))
+		}()
+	}
+}

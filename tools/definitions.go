@@ -1,0 +1,87 @@
+package tools
+
+import (
+	"context"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agent-exec/agent-exec/jobs"
+	"github.com/agent-exec/agent-exec/schemas"
+)
+
+type toolDef struct {
+	tool    mcp.Tool
+	handler server.ToolHandlerFunc
+}
+
+// hints are a tool's four annotations, all set explicitly: mcp-go's
+// defaults (destructive, open world) are wrong for most of ours.
+type hints struct{ readOnly, destructive, idempotent, openWorld bool }
+
+func newTool(name, title, description string, h hints) mcp.Tool {
+	return mcp.NewTool(name,
+		mcp.WithDescription(description),
+		mcp.WithRawInputSchema(schemas.Input(name)),
+		mcp.WithRawOutputSchema(schemas.Output(name)),
+		mcp.WithToolAnnotation(mcp.ToolAnnotation{
+			Title:           title,
+			ReadOnlyHint:    mcp.ToBoolPtr(h.readOnly),
+			DestructiveHint: mcp.ToBoolPtr(h.destructive),
+			IdempotentHint:  mcp.ToBoolPtr(h.idempotent),
+			OpenWorldHint:   mcp.ToBoolPtr(h.openWorld),
+		}),
+	)
+}
+
+func definitions(svc *jobs.Service) []toolDef {
+	noProgress := func(f func(context.Context, *jobs.KillRequest) (*jobs.Envelope, error)) operation[jobs.KillRequest] {
+		return func(ctx context.Context, a *jobs.KillRequest, _ jobs.Progress) (*jobs.Envelope, error) {
+			return f(ctx, a)
+		}
+	}
+	return []toolDef{
+		{newTool("run", "Run a command as a background job",
+			"Start a command as a durable background job and wait up to `until` seconds (default 10) for it to finish, "+
+				"match `wait_for`, open `wait_for_port` or go idle. Returns the job (id, state, exit code) and the output of this run "+
+				"(head and tail when larger than max_bytes). The job keeps running after the call returns; use observe to check on it. "+
+				"command: an array (one element = a shell command line, run with sh -c; more = exec'd directly) or a string (a shell command line).",
+			hints{destructive: true, openWorld: true}),
+			handle("run", svc.Run)},
+		{newTool("create", "Define a job without starting it",
+			"Save a job definition (same fields as run) without starting it; start it later with start.",
+			hints{}),
+			handle("create", func(ctx context.Context, d *jobs.Definition, _ jobs.Progress) (*jobs.Envelope, error) {
+				return svc.Create(ctx, d)
+			})},
+		{newTool("start", "Start a created job",
+			"Start a job made with create, then wait and observe as run does.",
+			hints{destructive: true, openWorld: true}),
+			handle("start", svc.Start)},
+		{newTool("restart", "Restart a job",
+			"Stop the job's current run (signal, then SIGKILL after grace seconds) and start the same definition again under the same id; then observe as run does.",
+			hints{destructive: true, openWorld: true}),
+			handle("restart", svc.Restart)},
+		{newTool("kill", "Kill a job's process tree",
+			"Send a signal (default SIGTERM) to a running job's whole process tree, SIGKILL after grace seconds (default 5), and report the final state. Killing a finished job does nothing.",
+			hints{destructive: true, idempotent: true}),
+			handle("kill", noProgress(svc.Kill))},
+		{newTool("observe", "Observe a job",
+			"Report a job's state and a window of its output: the tail by default, or forward from offset (pass next_offset back to read on). "+
+				"With until > 0, first wait for the job to finish, match wait_for, open wait_for_port or go idle. Never changes the job.",
+			hints{readOnly: true, idempotent: true}),
+			handle("observe", svc.Observe)},
+		{newTool("list", "List jobs",
+			"List jobs newest first with state, exit code, command and last output line. By default only jobs whose cwd is inside the server's working directory; all=true for every job.",
+			hints{readOnly: true, idempotent: true}),
+			handle("list", func(ctx context.Context, r *jobs.ListRequest, _ jobs.Progress) (*jobs.Envelope, error) {
+				return svc.List(ctx, r)
+			})},
+		{newTool("delete", "Delete a finished job",
+			"Remove a job's directory and logs. A running job is refused unless force=true, which kills it first.",
+			hints{destructive: true, idempotent: true}),
+			handle("delete", func(ctx context.Context, r *jobs.DeleteRequest, _ jobs.Progress) (*jobs.Envelope, error) {
+				return svc.Delete(ctx, r)
+			})},
+	}
+}

@@ -1,0 +1,59 @@
+// Package tools is agent-exec's MCP server: the tool definitions (schemas
+// from package schemas), the handlers that adapt MCP calls to the jobs
+// operations, progress notifications and the stdio transport.
+package tools
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agent-exec/agent-exec/jobs"
+)
+
+// Version is reported to MCP clients; main may override it at link time.
+var Version = "0.1.0"
+
+// Worker pool of the stdio transport: enough that long waits never hold up
+// other calls (each wait is capped by the service's MaxUntil).
+const (
+	workerPoolSize = 64
+	queueSize      = 1000
+)
+
+// Instructions teach a model the workflow in a few lines.
+const Instructions = `agent-exec runs commands as durable background jobs that outlive this conversation.
+- run: start a command and wait up to "until" seconds (default 10) for it to finish, print a line matching "wait_for", open "wait_for_port", or go quiet for "idle_ms". It returns the job id, its state and a bounded window of output. A job still running when the wait ends keeps running.
+- observe: check on a job later (by id, unique id prefix or name): state plus the tail of its output, optionally waiting again; pass offset=next_offset to read forward without gaps.
+- kill stops a job's whole process tree; restart runs it again under the same id; list finds jobs again after you lost track; delete removes a finished job.
+Give long-lived servers a "name" (with if_running: "attach") so retries never start duplicates. Output windows are bounded by max_bytes; an omitted middle is marked with the offset to read it from.`
+
+// NewServer builds the MCP server over svc.
+func NewServer(svc *jobs.Service, log *slog.Logger) *server.MCPServer {
+	s := server.NewMCPServer("agent-exec", Version,
+		server.WithToolCapabilities(false),
+		server.WithInstructions(Instructions),
+		server.WithRecovery(),
+	)
+	for _, t := range definitions(svc) {
+		s.AddTool(t.tool, t.handler)
+	}
+	return s
+}
+
+// Serve speaks MCP over in and out until in closes or ctx is cancelled.
+// Jobs are never tied to the session: when it ends they keep running.
+func Serve(ctx context.Context, svc *jobs.Service, in io.Reader, out io.Writer, log *slog.Logger) error {
+	ss := server.NewStdioServer(NewServer(svc, log))
+	ss.SetErrorLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
+	server.WithWorkerPoolSize(workerPoolSize)(ss)
+	server.WithQueueSize(queueSize)(ss)
+	err := ss.Listen(ctx, in, out)
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
