@@ -237,15 +237,16 @@ func (s *Service) restart(ctx context.Context, typ, id string, sig syscall.Signa
 // and some slack have passed. It returns the latest state.
 func (s *Service) stop(ctx context.Context, id string, sig syscall.Signal, grace float64) (*jobstore.State, error) {
 	req := supervisor.Request{Op: supervisor.OpKill, Signal: int(sig), GraceMS: int64(grace * 1000)}
-	_, err := supervisor.Send(s.store.Dir(id), req, 5*time.Second)
-	if err != nil && !errors.Is(err, supervisor.ErrNoSupervisor) {
-		return nil, err
-	}
-	// With no supervisor listening the run has just ended or its supervisor
-	// is gone; the wait below (through current) tells which.
+	_, sendErr := supervisor.Send(s.store.Dir(id), req, 5*time.Second)
 	_ = s.store.AppendEvent(id, jobstore.Event{Event: "kill_requested",
 		Detail: map[string]any{"signal": unix.SignalName(sig), "grace_s": grace}})
-	return s.waitTerminal(ctx, id, seconds(grace)+stopSlack)
+	// A send that failed because the run was ending, or because the
+	// supervisor is gone, is settled by the wait (through current).
+	st, err := s.waitTerminal(ctx, id, seconds(grace)+stopSlack)
+	if err == nil && st.State == jobstore.StateRunning && sendErr != nil && !errors.Is(sendErr, supervisor.ErrNoSupervisor) {
+		return st, sendErr
+	}
+	return st, err
 }
 
 // stopLocked ends job id's run, if it is running, under the job lock.

@@ -127,29 +127,33 @@ func (sv *super) main(hs *os.File) int {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, unix.SIGCHLD, unix.SIGTERM, unix.SIGINT, unix.SIGHUP)
 
+	// The control socket listens before the run is recorded as running, so
+	// whoever sees "running" can reach it. Requests wait for the loop.
+	ln, dirf, err := listenControl(sv.dir)
+	if err != nil {
+		reply(hs, handshake{Error: err.Error()})
+		return 1
+	}
+	defer func() {
+		ln.Close()
+		os.Remove(filepath.Join(sv.dir, jobstore.ControlSocket))
+		dirf.Close()
+	}()
+	reqs := make(chan ctlCall)
+	done := make(chan struct{})
+	go serveControl(ln, reqs, done)
+
 	offsets, err := sv.start()
 	if err != nil {
+		close(done)
 		sv.recordLaunchError(err, offsets)
 		reply(hs, handshake{Error: err.Error()})
 		return 1
 	}
-	ln, dirf, err := listenControl(sv.dir)
-	if err != nil {
-		sv.log.Error("control socket unavailable; kill falls back to signals", "err", err)
-	}
 	reply(hs, handshake{PID: sv.mainPID})
 	debug.FreeOSMemory()
-
-	reqs := make(chan ctlCall)
-	if ln != nil {
-		go serveControl(ln, reqs)
-	}
 	sv.loop(sigs, reqs)
-	if ln != nil {
-		ln.Close()
-		os.Remove(filepath.Join(sv.dir, jobstore.ControlSocket))
-		dirf.Close()
-	}
+	close(done)
 	return 0
 }
 
@@ -347,7 +351,10 @@ type ctlCall struct {
 	reply chan Response
 }
 
-func serveControl(ln net.Listener, calls chan<- ctlCall) {
+// serveControl answers control connections until ln is closed. Requests
+// go to the loop through calls; once done is closed (the run is over) they
+// are answered at once: there is nothing left to act on.
+func serveControl(ln net.Listener, calls chan<- ctlCall, done <-chan struct{}) {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -362,8 +369,12 @@ func serveControl(ln net.Listener, calls chan<- ctlCall) {
 				resp = Response{Error: err.Error()}
 			} else {
 				c := ctlCall{req: req, reply: make(chan Response, 1)}
-				calls <- c
-				resp = <-c.reply
+				select {
+				case calls <- c:
+					resp = <-c.reply
+				case <-done:
+					resp = Response{OK: true}
+				}
 			}
 			b, _ := json.Marshal(resp)
 			conn.Write(append(b, '\n'))
