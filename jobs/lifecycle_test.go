@@ -1,0 +1,309 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+)
+
+func f64(v float64) *float64 { return &v }
+
+func mustRun(t *testing.T, s *Service, req *RunRequest) *Envelope {
+	t.Helper()
+	env, err := s.Run(t.Context(), req, nil)
+	if err != nil {
+		t.Fatalf("Run(%v) = %v", req.Command, err)
+	}
+	return env
+}
+
+func codeOf(err error) Code {
+	var e *Error
+	if errors.As(AsError(err), &e) {
+		return e.Code
+	}
+	return ""
+}
+
+func TestLifecycleTransitions(t *testing.T) {
+	s := newService(t)
+	ctx := t.Context()
+	created, err := s.Create(ctx, &Definition{Command: Command{"echo one"}, Name: "job-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.Job.JobID
+	if created.Job.State != jobstore.StateCreated || created.Job.Run != 0 {
+		t.Fatalf("Create: job = %+v, want created run 0", created.Job)
+	}
+	if _, err := s.Kill(ctx, &KillRequest{JobID: id}); codeOf(err) != CodeInvalidState {
+		t.Fatalf("Kill(created) = %v, want invalid_state", err)
+	}
+	started, err := s.Start(ctx, &StartRequest{JobID: "job-a"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if started.Job.State != jobstore.StateExited || started.Job.Run != 1 || started.Output.Text != "one\n" {
+		t.Fatalf("Start: job = %+v output %q", started.Job, started.Output.Text)
+	}
+	if _, err := s.Start(ctx, &StartRequest{JobID: id}, nil); codeOf(err) != CodeInvalidState {
+		t.Fatalf("second Start = %v, want invalid_state", err)
+	}
+	re, err := s.Restart(ctx, &RestartRequest{JobID: id}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if re.Job.JobID != id || re.Job.Run != 2 || re.Job.State != jobstore.StateExited {
+		t.Fatalf("Restart: job = %+v, want run 2 exited under the same id", re.Job)
+	}
+	// The restart's window shows only the new run; the log keeps both.
+	if re.Output.Text != "one\n" || re.Output.Start != 4 || re.Output.TotalBytes != 8 {
+		t.Fatalf("Restart output = %+v, want the second run only", re.Output)
+	}
+	ob, err := s.Observe(ctx, &StartRequest{JobID: id, Observation: Observation{Offset: new(int64)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ob.Output.Text != "one\none\n" {
+		t.Fatalf("Observe from 0 = %q, want both runs", ob.Output.Text)
+	}
+	del, err := s.Delete(ctx, &DeleteRequest{JobID: id})
+	if err != nil || !del.Deleted {
+		t.Fatalf("Delete = %+v, %v", del, err)
+	}
+	if _, err := s.Observe(ctx, &StartRequest{JobID: id}, nil); codeOf(err) != CodeNotFound {
+		t.Fatalf("Observe(deleted) = %v, want job_not_found", err)
+	}
+}
+
+func TestKillRunning(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"sleep 600"}}, Observation: Observation{Until: f64(0)}})
+	if env.Job.State != jobstore.StateRunning || env.Wait.Reason != WaitNotWaited {
+		t.Fatalf("run = %+v %+v", env.Job, env.Wait)
+	}
+	if _, err := s.Delete(t.Context(), &DeleteRequest{JobID: env.Job.JobID}); codeOf(err) != CodeInvalidState {
+		t.Fatalf("Delete(running) = %v, want invalid_state", err)
+	}
+	k, err := s.Kill(t.Context(), &KillRequest{JobID: env.Job.JobID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Job.State != jobstore.StateKilled || k.Job.Reason != jobstore.ReasonKill || k.Job.Signal != "SIGTERM" || *k.Escalated {
+		t.Fatalf("kill = %+v escalated %v", k.Job, *k.Escalated)
+	}
+	// Killing again is a no-op that reports the final state.
+	k2, err := s.Kill(t.Context(), &KillRequest{JobID: env.Job.JobID, Signal: json.RawMessage(`"KILL"`)})
+	if err != nil || k2.Job.State != jobstore.StateKilled || k2.Signal != "" {
+		t.Fatalf("second kill = %+v, %v", k2, err)
+	}
+}
+
+func TestKillEscalates(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{
+		Definition:  Definition{Command: Command{"trap '' TERM; echo ready; while :; do sleep 1; done"}},
+		Observation: Observation{WaitFor: "ready"},
+	})
+	if env.Wait.Reason != WaitMatched {
+		t.Fatalf("wait = %+v", env.Wait)
+	}
+	k, err := s.Kill(t.Context(), &KillRequest{JobID: env.Job.JobID, Grace: f64(0.2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Job.State != jobstore.StateKilled || k.Job.Signal != "SIGKILL" || !*k.Escalated {
+		t.Fatalf("kill = %+v escalated %v, want SIGKILL after the grace", k.Job, *k.Escalated)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{
+		Definition:  Definition{Command: Command{"sleep 600"}, Timeout: 0.3},
+		Observation: Observation{Until: f64(30)},
+	})
+	j := env.Job
+	if j.State != jobstore.StateKilled || j.Reason != jobstore.ReasonTimeout || j.Signal != "SIGTERM" || env.Wait.Reason != WaitExited {
+		t.Fatalf("job = %+v wait %+v, want killed by the timeout", j, env.Wait)
+	}
+}
+
+func TestExitCodesAndSignals(t *testing.T) {
+	s := newService(t)
+	for _, tc := range []struct {
+		cmd    Command
+		state  string
+		reason string
+		code   int
+		signal string
+	}{
+		{Command{"exit 3"}, jobstore.StateExited, jobstore.ReasonExit, 3, ""},
+		{Command{"sh", "-c", "exit 7"}, jobstore.StateExited, jobstore.ReasonExit, 7, ""},
+		{Command{"kill -KILL $$"}, jobstore.StateKilled, jobstore.ReasonSignal, -1, "SIGKILL"},
+	} {
+		env := mustRun(t, s, &RunRequest{Definition: Definition{Command: tc.cmd}})
+		j := env.Job
+		if j.State != tc.state || j.Reason != tc.reason || j.Signal != tc.signal {
+			t.Errorf("Run(%q) = %s/%s/%s, want %s/%s/%s", tc.cmd, j.State, j.Reason, j.Signal, tc.state, tc.reason, tc.signal)
+		}
+		if tc.code >= 0 && (j.ExitCode == nil || *j.ExitCode != tc.code) {
+			t.Errorf("Run(%q) exit code = %v, want %d", tc.cmd, j.ExitCode, tc.code)
+		}
+	}
+}
+
+func TestLaunchFailureLeavesNothing(t *testing.T) {
+	s := newService(t)
+	_, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"/nonexistent/prog", "x"}}}, nil)
+	if codeOf(err) != CodeLaunchFailed || !strings.Contains(err.Error(), "/nonexistent/prog") {
+		t.Fatalf("Run(missing program) = %v, want launch_failed naming it", err)
+	}
+	ids, _ := s.store.IDs()
+	if len(ids) != 0 {
+		t.Fatalf("jobs after a failed run = %v, want none", ids)
+	}
+}
+
+func TestDefinitionErrorsCreateNothing(t *testing.T) {
+	s := newService(t)
+	big := strings.Repeat("x", MaxStdinBytes+1)
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		def   Definition
+		code  Code
+		field string
+	}{
+		{"no command", Definition{}, CodeInvalidInput, "command"},
+		{"blank shell line", Definition{Command: Command{"  "}}, CodeInvalidInput, "command"},
+		{"missing cwd", Definition{Command: Command{"true"}, Cwd: "/nonexistent/dir"}, CodeInvalidInput, "cwd"},
+		{"cwd is a file", Definition{Command: Command{"true"}, Cwd: file}, CodeInvalidInput, "cwd"},
+		{"bad env key", Definition{Command: Command{"true"}, Env: map[string]string{"A=B": "x"}}, CodeInvalidInput, "env"},
+		{"negative timeout", Definition{Command: Command{"true"}, Timeout: -1}, CodeInvalidInput, "timeout"},
+		{"bad streams", Definition{Command: Command{"true"}, Streams: "both"}, CodeInvalidInput, "streams"},
+		{"bad name", Definition{Command: Command{"true"}, Name: "../x"}, CodeInvalidInput, "name"},
+		{"bad tag", Definition{Command: Command{"true"}, Tags: []string{"a b"}}, CodeInvalidInput, "tags"},
+		{"both stdins", Definition{Command: Command{"cat"}, Stdin: new(string), StdinFile: file}, CodeInvalidInput, "stdin"},
+		{"stdin too large", Definition{Command: Command{"cat"}, Stdin: &big}, CodeStdinTooLarge, "stdin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.Run(t.Context(), &RunRequest{Definition: tc.def}, nil)
+			var e *Error
+			if !errors.As(err, &e) || e.Code != tc.code || e.Field != tc.field {
+				t.Fatalf("Run = %v, want %s on %s", err, tc.code, tc.field)
+			}
+		})
+	}
+	ids, _ := s.store.IDs()
+	if len(ids) != 0 {
+		t.Fatalf("jobs after failed calls = %v, want none", ids)
+	}
+}
+
+func TestNamesAndIfRunning(t *testing.T) {
+	s := newService(t)
+	first := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"sleep 600"}, Name: "srv"}, Observation: Observation{Until: f64(0)}})
+	_, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"sleep 600"}, Name: "srv"}}, nil)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeNameInUse || e.Details["job_id"] != first.Job.JobID {
+		t.Fatalf("second run = %v, want name_in_use naming %s", err, first.Job.JobID)
+	}
+	att := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"sleep 600"}, Name: "srv", IfRunning: IfRunningAttach}, Observation: Observation{Until: f64(0)}})
+	if att.Job.JobID != first.Job.JobID {
+		t.Fatalf("attach returned %s, want %s", att.Job.JobID, first.Job.JobID)
+	}
+	re := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"echo replaced"}, Name: "srv", IfRunning: IfRunningRestart}})
+	if re.Job.JobID == first.Job.JobID || re.Output.Text != "replaced\n" {
+		t.Fatalf("if_running restart = %+v, want a new job running the new definition", re.Job)
+	}
+	old, err := s.Observe(t.Context(), &StartRequest{JobID: first.Job.JobID}, nil)
+	if err != nil || old.Job.State != jobstore.StateKilled {
+		t.Fatalf("old job = %+v, %v, want killed", old, err)
+	}
+	// The name now means the newest job.
+	byName, err := s.Observe(t.Context(), &StartRequest{JobID: "srv"}, nil)
+	if err != nil || byName.Job.JobID != re.Job.JobID {
+		t.Fatalf("observe by name = %+v, %v", byName, err)
+	}
+}
+
+func TestMaskNeverInResponses(t *testing.T) {
+	s := newService(t)
+	const secret = "hunter2-xyzzy"
+	env := mustRun(t, s, &RunRequest{Definition: Definition{
+		Command: Command{"echo token=$TOKEN; echo " + secret}, Env: map[string]string{"TOKEN": secret}, Mask: []string{"TOKEN"},
+	}, Observation: Observation{WaitFor: "token"}})
+	list, err := s.List(t.Context(), &ListRequest{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []any{env, list} {
+		b, _ := json.Marshal(v)
+		if strings.Contains(string(b), secret) {
+			t.Fatalf("response contains the masked value: %s", b)
+		}
+	}
+	if !strings.Contains(env.Output.Text, "token=***") {
+		t.Fatalf("output = %q, want the value redacted", env.Output.Text)
+	}
+	raw, err := os.ReadFile(env.Job.OutputLog)
+	if err != nil || !strings.Contains(string(raw), secret) {
+		t.Fatalf("log = %q, %v: the log keeps the real bytes", raw, err)
+	}
+}
+
+func TestWaitReasons(t *testing.T) {
+	s := newService(t)
+	m := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"printf 'a\\nPassword: '; sleep 600"}},
+		Observation: Observation{WaitFor: `^Password: $`}})
+	if m.Wait.Reason != WaitMatched || m.Wait.Matched == nil || m.Wait.Matched.Offset != 2 || m.Wait.Matched.Line != "Password: " {
+		t.Fatalf("prompt wait = %+v %+v", m.Wait, m.Wait.Matched)
+	}
+	idle := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"echo hi; sleep 600"}},
+		Observation: Observation{IdleMS: 200}})
+	if idle.Wait.Reason != WaitIdle || idle.Output.Text != "hi\n" {
+		t.Fatalf("idle wait = %+v, %q", idle.Wait, idle.Output.Text)
+	}
+	dl := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"sleep 600"}}, Observation: Observation{Until: f64(0.2)}})
+	if dl.Wait.Reason != WaitDeadline || dl.Job.State != jobstore.StateRunning {
+		t.Fatalf("deadline wait = %+v, job %s", dl.Wait, dl.Job.State)
+	}
+	// A cancelled caller stops waiting and leaves the job alone.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	c, err := s.Observe(ctx, &StartRequest{JobID: dl.Job.JobID, Observation: Observation{Until: f64(30)}}, nil)
+	if err != nil || c.Job.State != jobstore.StateRunning {
+		t.Fatalf("cancelled observe = %+v, %v", c, err)
+	}
+	for _, id := range []string{m.Job.JobID, idle.Job.JobID, dl.Job.JobID} {
+		if _, err := s.Kill(t.Context(), &KillRequest{JobID: id, Signal: json.RawMessage(`9`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestParseSignal(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{`"TERM"`, 15, true}, {`"SIGKILL"`, 9, true}, {`"int"`, 2, true}, {`"15"`, 15, true}, {`1`, 1, true},
+		{`"BOGUS"`, 0, false}, {`0`, 0, false}, {`65`, 0, false}, {`true`, 0, false},
+	} {
+		sig, err := parseSignal(json.RawMessage(tc.in))
+		if (err == nil) != tc.ok || (tc.ok && int(sig) != tc.want) {
+			t.Errorf("parseSignal(%s) = %d, %v; want %d ok=%v", tc.in, sig, err, tc.want, tc.ok)
+		}
+	}
+}
