@@ -1,0 +1,198 @@
+package supervisor
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+)
+
+func TestLookPath(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "tool")
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "plain")
+	if err := os.WriteFile(plain, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path, cwd, want string
+		ok                    bool
+	}{
+		{"tool", dir, "/", exe, true},
+		{"tool", "/nonexistent:" + dir, "/", exe, true},
+		{"tool", "/usr/bin", "/", "", false},
+		{"plain", dir, "/", "", false}, // not executable
+		{"./tool", "", dir, exe, true}, // relative to the job's cwd
+		{exe, "", "/", exe, true},
+		{"sh", "", "/", "", true}, // no PATH: a sane default
+	} {
+		got, err := lookPath(tc.name, tc.path, tc.cwd)
+		if (err == nil) != tc.ok || (tc.want != "" && got != tc.want) {
+			t.Errorf("lookPath(%q, %q, %q) = %q, %v; want %q ok=%v", tc.name, tc.path, tc.cwd, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestJobEnv(t *testing.T) {
+	t.Setenv("AE_TEST_INHERITED", "yes")
+	m := &jobstore.Meta{InheritEnv: true, Env: map[string]string{"AE_TEST_INHERITED": "overridden", "B": "2"}}
+	env := jobEnv(m, "01abc")
+	if got := envValue(env, "AE_TEST_INHERITED"); got != "overridden" {
+		t.Errorf("inherited var = %q, want the job's value", got)
+	}
+	if got := envValue(env, JobEnvVar); got != "01abc" {
+		t.Errorf("%s = %q, want the job id", JobEnvVar, got)
+	}
+	n := 0
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "AE_TEST_INHERITED=") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("AE_TEST_INHERITED appears %d times, want once", n)
+	}
+	bare := jobEnv(&jobstore.Meta{InheritEnv: false, Env: map[string]string{"B": "2"}}, "01abc")
+	slices.Sort(bare)
+	if want := []string{JobEnvVar + "=01abc", "B=2"}; !slices.Equal(bare, want) {
+		t.Errorf("jobEnv without inheritance = %q, want %q", bare, want)
+	}
+}
+
+func startSleep(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("sleep", "600")
+	cmd.Env = append(os.Environ(), args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd
+}
+
+func TestProcStatAndAlive(t *testing.T) {
+	cmd := startSleep(t)
+	pid := cmd.Process.Pid
+	st, err := readProcStat(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.PPID != os.Getpid() || st.PGID != pid {
+		t.Fatalf("stat = %+v, want ppid %d pgid %d", st, os.Getpid(), pid)
+	}
+	if !Alive(pid, st.Start) {
+		t.Fatal("Alive = false for a running process")
+	}
+	if Alive(pid, st.Start+1) {
+		t.Fatal("Alive = true with a different start time (a reused pid)")
+	}
+	if !slices.Contains(descendants(os.Getpid()), pid) {
+		t.Fatal("descendants misses a child")
+	}
+	exited, stop := WatchExit(pid, st.Start)
+	defer stop()
+	cmd.Process.Kill()
+	cmd.Wait()
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("WatchExit did not report the exit")
+	}
+	if Alive(pid, st.Start) {
+		t.Fatal("Alive = true after exit")
+	}
+}
+
+func TestWatchExitStop(t *testing.T) {
+	cmd := startSleep(t)
+	start, err := StartTime(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exited, stop := WatchExit(cmd.Process.Pid, start)
+	stop()
+	stop() // idempotent
+	select {
+	case <-exited:
+		t.Fatal("stopped watch reported an exit")
+	default:
+	}
+	gone, stop2 := WatchExit(cmd.Process.Pid, start+1) // not that process
+	defer stop2()
+	select {
+	case <-gone:
+	default:
+		t.Fatal("WatchExit of a mismatched start time should report at once")
+	}
+}
+
+func TestStopLeftoversFindsJobProcesses(t *testing.T) {
+	id := jobstore.NewID()
+	a := startSleep(t, JobEnvVar+"="+id)
+	other := startSleep(t, JobEnvVar+"="+jobstore.NewID())
+	waitA := make(chan error, 1)
+	go func() { waitA <- a.Wait() }()
+	if n := StopLeftovers(id, 0, 0, time.Second); n != 1 {
+		t.Fatalf("StopLeftovers = %d, want 1", n)
+	}
+	select {
+	case <-waitA:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job's process survived StopLeftovers")
+	}
+	if other.ProcessState != nil {
+		t.Fatal("another job's process was stopped")
+	}
+	if st, err := readProcStat(other.Process.Pid); err != nil || st.State == 'Z' {
+		t.Fatalf("another job's process is gone: %v", err)
+	}
+}
+
+func TestControlSocketPathIsShort(t *testing.T) {
+	// A root far longer than sun_path's 108 bytes.
+	long := filepath.Join(t.TempDir(), strings.Repeat("d", 100), strings.Repeat("e", 100))
+	if err := os.MkdirAll(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ln, d, err := listenControl(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	defer ln.Close()
+	fi, err := os.Lstat(filepath.Join(long, jobstore.ControlSocket))
+	if err != nil || fi.Mode().Perm() != 0o600 || fi.Mode()&os.ModeSocket == 0 {
+		t.Fatalf("socket = %v, %v; want a 0600 socket", fi, err)
+	}
+	calls := make(chan ctlCall)
+	done := make(chan struct{})
+	go serveControl(ln, calls, done)
+	go func() {
+		c := <-calls
+		c.reply <- Response{OK: true, Run: 7}
+	}()
+	resp, err := Send(long, Request{Op: OpPing}, 5*time.Second)
+	if err != nil || resp.Run != 7 {
+		t.Fatalf("Send = %+v, %v", resp, err)
+	}
+	close(done)
+	if resp, err := Send(long, Request{Op: OpKill}, 5*time.Second); err != nil || !resp.OK {
+		t.Fatalf("Send after the run = %+v, %v; want ok at once", resp, err)
+	}
+	ln.Close()
+	os.Remove(filepath.Join(long, jobstore.ControlSocket))
+	if _, err := Send(long, Request{Op: OpPing}, time.Second); !errors.Is(err, ErrNoSupervisor) {
+		t.Fatalf("Send with no listener = %v, want ErrNoSupervisor", err)
+	}
+}
