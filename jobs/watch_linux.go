@@ -108,22 +108,34 @@ func (w *watcher) dispatch(b []byte) {
 			return
 		}
 		b = b[size:]
+		if ev.Mask&unix.IN_Q_OVERFLOW != 0 {
+			// Events were lost: wake everyone to look again.
+			for _, dw := range w.byWD {
+				wake(dw)
+			}
+			continue
+		}
 		dw := w.byWD[ev.Wd]
 		if dw == nil {
 			continue
 		}
-		for ch := range dw.subs {
-			select {
-			case ch <- struct{}{}:
-			default:
-			}
-		}
+		wake(dw)
 		if ev.Mask&unix.IN_IGNORED != 0 {
 			// The directory is gone: the kernel dropped the watch.
 			delete(w.byWD, dw.wd)
 			if w.byDir[dw.dir] == dw {
 				delete(w.byDir, dw.dir)
 			}
+		}
+	}
+}
+
+// wake signals every subscriber of dw, without blocking.
+func wake(dw *dirWatch) {
+	for ch := range dw.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
 		}
 	}
 }
