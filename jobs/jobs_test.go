@@ -18,7 +18,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newService(t *testing.T) *Service {
+func newService(t *testing.T) *Service { return newServiceB(t) }
+
+func newServiceB(t testing.TB) *Service {
 	t.Helper()
 	st, err := jobstore.Open(t.TempDir())
 	if err != nil {

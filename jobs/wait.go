@@ -19,8 +19,10 @@ import (
 
 const (
 	// minCheckGap keeps a very chatty job from turning a wait into a busy
-	// loop: after one check, the next comes no sooner than this.
+	// loop: after a burst of checkBurst quick checks, the next comes no
+	// sooner than this after the last.
 	minCheckGap = 10 * time.Millisecond
+	checkBurst  = 4 // quick checks allowed before minCheckGap applies
 	// maxLine bounds the unfinished line kept for wait_for; a longer line
 	// is matched in pieces.
 	maxLine = 64 << 10
@@ -144,8 +146,11 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 	portDelay := portFirst
 	began := time.Now()
 	var lastCheck time.Time
+	burst := 0 // checks in a row that came sooner than minCheckGap
 	for {
-		if gap := time.Since(lastCheck); gap < minCheckGap {
+		if gap := time.Since(lastCheck); gap >= minCheckGap {
+			burst = 0
+		} else if burst++; burst > checkBurst {
 			t := time.NewTimer(minCheckGap - gap)
 			select {
 			case <-t.C:

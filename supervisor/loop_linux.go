@@ -76,12 +76,13 @@ func (sv *super) reap() bool {
 		if pid == sv.mainPID {
 			sv.mainDone, sv.mainStatus, sv.mainEnd = true, ws, time.Now()
 			sv.log.Info("main process ended", "status", describe(ws))
-			if sv.escalation == nil && !sv.escalated {
-				// Whatever the main process left behind ends with it.
-				sv.signalTree(unix.SIGTERM)
-				sv.armEscalation(seconds(sv.meta.KillAfterS))
-			}
 		}
+	}
+	// Children remain. Whatever the main process left behind ends with it.
+	if sv.mainDone && !sv.leftoversTold && sv.escalation == nil && !sv.escalated {
+		sv.leftoversTold = true
+		sv.signalTree(unix.SIGTERM)
+		sv.armEscalation(seconds(sv.meta.KillAfterS))
 	}
 	if sv.escalated {
 		sv.signalTree(unix.SIGKILL) // latecomers forked during the kill

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -85,8 +86,54 @@ func allPIDs() ([]int, error) {
 	return pids, nil
 }
 
-// descendants returns every live process below root in the process tree.
+// descendants returns every live process below root in the process tree,
+// read from the children lists of /proc/PID/task/TID/children (no scan of
+// the whole of /proc), falling back to a scan where those lists are missing.
 func descendants(root int) []int {
+	var out []int
+	queue := []int{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		kids, err := childrenOf(p)
+		if err != nil {
+			return descendantsByScan(root)
+		}
+		out = append(out, kids...)
+		queue = append(queue, kids...)
+	}
+	return out
+}
+
+// childrenOf lists the children of every thread of pid. A process that is
+// gone has none.
+func childrenOf(pid int) ([]int, error) {
+	tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var kids []int
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t.Name() + "/children")
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) && pid == os.Getpid() {
+				return nil, err // the kernel has no children lists
+			}
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if k, err := strconv.Atoi(f); err == nil {
+				kids = append(kids, k)
+			}
+		}
+	}
+	return kids, nil
+}
+
+func descendantsByScan(root int) []int {
 	pids, err := allPIDs()
 	if err != nil {
 		return nil

@@ -91,9 +91,10 @@ type super struct {
 	escalation *time.Timer    // fires the SIGKILL; nil until a termination starts
 	escalateAt time.Time
 
-	mainDone   bool
-	mainStatus unix.WaitStatus
-	mainEnd    time.Time
+	mainDone      bool
+	leftoversTold bool // the main process's leftovers got their SIGTERM
+	mainStatus    unix.WaitStatus
+	mainEnd       time.Time
 }
 
 func (sv *super) openLog() error {
