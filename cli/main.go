@@ -4,11 +4,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/lmittmann/tint"
@@ -28,51 +31,107 @@ const (
 const usage = `agent-exec runs commands as durable background jobs.
 
 Usage:
-  agent-exec [--root DIR] mcp                     serve MCP on stdio
-  agent-exec [--root DIR] run [flags] -- CMD ARGS...
+  agent-exec [--root DIR] mcp                          serve MCP on stdio
+  agent-exec [--root DIR] run [flags] -- CMD ARGS...   create, start and observe a job
   agent-exec [--root DIR] create [flags] -- CMD ARGS...
   agent-exec [--root DIR] start|restart|observe [flags] JOB
   agent-exec [--root DIR] kill [--signal SIG] [--grace S] JOB
   agent-exec [--root DIR] delete [--force] JOB
   agent-exec [--root DIR] list [flags]
-  agent-exec [--root DIR] ps [--all]              a table of jobs, for people
-  agent-exec [--root DIR] logs [-f] JOB           print a job's output (-f: follow until it ends)
+  agent-exec [--root DIR] ps [--all] [flags]           a table of jobs, for people
+  agent-exec [--root DIR] logs [-f] [flags] JOB        print a job's output (-f: until it ends)
 
-JOB is a job id, a unique id prefix (4+ characters) or a job name.
+The job commands print the result as one JSON object on stdout and exit 0
+when it is ok, 1 when it is an error; bad usage exits 2. One CMD argument is
+a shell command line (agent-exec run -- 'make 2>&1 | tail'), several are a
+program and its arguments. JOB is a job id, a unique id prefix (4+
+characters) or a job name.
 The root defaults to $AGENT_EXEC_ROOT, else $XDG_DATA_HOME/agent-exec/jobs,
 else ~/.local/share/agent-exec/jobs. Run "agent-exec VERB -h" for a verb's flags.
 `
 
 // Main runs the command line with args (without the program name) and
-// returns the exit code.
+// returns the exit code. An interrupt (Ctrl-C) or SIGTERM ends a waiting
+// verb's wait, not the job; a second one acts as usual.
 func Main(args []string) int {
-	root, args, err := splitRoot(args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
+	return run(ctx, args, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
+}
+
+// stdio is what a command reads and writes: the process's standard files
+// in Main, pipes and buffers in tests.
+type stdio struct {
+	in       io.Reader // read by --stdin -
+	out, err io.Writer
+}
+
+// invocation is one command line being run.
+type invocation struct {
+	root string // the global --root, or "" for the default
+	stdio
+}
+
+func run(ctx context.Context, args []string, s stdio) int {
+	root, args, err := leadingRoot(args)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "agent-exec:", err)
+		fmt.Fprintln(s.err, "agent-exec:", err)
 		return exitUsage
 	}
 	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, usage)
+		fmt.Fprint(s.err, usage)
 		return exitUsage
 	}
 	verb, rest := args[0], args[1:]
 	switch verb {
-	case "help", "-h", "--help":
-		fmt.Print(usage)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(s.out, usage)
 		return exitOK
 	case "mcp":
+		// mcp takes no arguments but --root, which may follow it.
+		r, rest, err := splitRoot(rest)
+		if err != nil {
+			fmt.Fprintln(s.err, "agent-exec:", err)
+			return exitUsage
+		}
+		if r != "" {
+			root = r
+		}
 		return runMCP(root, rest)
 	}
 	cmd, ok := verbs[verb]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "agent-exec: unknown command %q\n\n%s", verb, usage)
+		fmt.Fprintf(s.err, "agent-exec: unknown command %q\n\n%s", verb, usage)
 		return exitUsage
 	}
-	return cmd(root, rest)
+	return cmd(ctx, &invocation{root: root, stdio: s}, rest)
 }
 
-// splitRoot takes the global --root flag out of args, wherever it stands
-// before a "--".
+// leadingRoot takes the global --root flag from before the verb. A --root
+// after the verb is a flag of the verb; one after a run's command belongs
+// to the command.
+func leadingRoot(args []string) (string, []string, error) {
+	root := ""
+	for len(args) > 0 {
+		a := args[0]
+		switch {
+		case a == "--root" || a == "-root":
+			if len(args) < 2 {
+				return "", nil, fmt.Errorf("--root needs a directory")
+			}
+			root, args = args[1], args[2:]
+		case strings.HasPrefix(a, "--root="), strings.HasPrefix(a, "-root="):
+			root, args = a[strings.IndexByte(a, '=')+1:], args[1:]
+		default:
+			return root, args, nil
+		}
+	}
+	return root, args, nil
+}
+
+// splitRoot takes the --root flag out of args, wherever it stands before
+// a "--".
 func splitRoot(args []string) (string, []string, error) {
 	root := ""
 	out := make([]string, 0, len(args))
@@ -127,5 +186,3 @@ func isTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
 }
-
-var _ io.Writer = (*os.File)(nil)

@@ -1,4 +1,318 @@
 package cli
 
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/agent-exec/agent-exec/jobs"
+)
+
+// verb is one command after agent-exec. ctx ends on an interrupt: it bounds
+// waiting, never a job.
+type verb func(ctx context.Context, inv *invocation, args []string) int
+
 // verbs maps the job commands to their implementations.
-var verbs = map[string]func(root string, args []string) int{}
+var verbs = map[string]verb{
+	"run":     runVerb,
+	"create":  createVerb,
+	"start":   startVerb,
+	"restart": restartVerb,
+	"observe": observeVerb,
+	"kill":    killVerb,
+	"delete":  deleteVerb,
+	"list":    listVerb,
+	"ps":      psVerb,
+	"logs":    logsVerb,
+}
+
+// operation runs one jobs operation on the service.
+type operation func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error)
+
+// do opens the service and runs op, then prints its envelope (or the error
+// envelope) as one line of JSON: exit 0 when it is ok, 1 when it is not.
+func (inv *invocation) do(ctx context.Context, fs *flagSet, op operation) int {
+	svc, err := inv.service(fs)
+	if err != nil {
+		return inv.print(nil, err)
+	}
+	defer svc.Close()
+	return inv.print(op(ctx, svc))
+}
+
+// service opens the service over the root: the verb's --root, else the
+// global one, else the default.
+func (inv *invocation) service(fs *flagSet) (*jobs.Service, error) {
+	root := inv.root
+	if fs != nil && fs.root != "" {
+		root = fs.root
+	}
+	svc, err := openService(root, jobs.Options{})
+	if err != nil {
+		return nil, &jobs.Error{Code: jobs.CodeIO, Message: "open the job store: " + err.Error()}
+	}
+	return svc, nil
+}
+
+func (inv *invocation) print(env *jobs.Envelope, err error) int {
+	if err != nil {
+		env = jobs.ErrorEnvelope(err)
+	}
+	enc := json.NewEncoder(inv.out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(env); err != nil {
+		fmt.Fprintln(inv.err, "agent-exec: write the result:", err)
+		return exitJob
+	}
+	if !env.OK {
+		return exitJob
+	}
+	return exitOK
+}
+
+// defineFlags adds the flags of a job definition (run and create).
+func defineFlags(fs *flagSet, d *jobs.Definition) {
+	fs.StringVar(&d.Cwd, "cwd", "", "working `directory` of the job (default: the current one)")
+	fs.Var(envFlag{&d.Env}, "env", "set `KEY=VALUE` in the job's environment (repeatable)")
+	fs.Var(boolPtr{&d.InheritEnv}, "inherit_env", "start from this process's environment (default true; --inherit_env=false for a clean one)")
+	fs.Var(stringList{&d.Mask}, "mask", "never show the value of variable `KEY` in any output (repeatable)")
+	fs.Var(stringPtr{&d.Stdin}, "stdin", "the job's standard input `TEXT`; - reads this command's own standard input")
+	fs.StringVar(&d.StdinFile, "stdin_file", "", "the job's standard input is a snapshot of `file`")
+	fs.Float64Var(&d.Timeout, "timeout", 0, "hard runtime limit in `seconds` (0: none)")
+	fs.Var(floatPtr{&d.KillAfter}, "kill_after", "`seconds` between SIGTERM and SIGKILL at the timeout (default 5)")
+	fs.StringVar(&d.Streams, "streams", "", "`mode`: merged (stdout and stderr in one log, the default) or separate")
+	fs.StringVar(&d.Name, "name", "", "job `name`, unique among unfinished jobs")
+	fs.StringVar(&d.IfRunning, "if_running", "", "`policy` when a job of that name is unfinished: error (the default), attach or restart")
+	fs.Var(stringList{&d.Tags}, "tag", "add `tag` to the job (repeatable)")
+}
+
+// observeFlags adds the observation flags; offset only for observe.
+func observeFlags(fs *flagSet, o *jobs.Observation, offset bool) {
+	fs.Var(floatPtr{&o.Until}, "until", "wait up to `seconds` for the job to end (run, start, restart: 10; observe: 0; at most 50)")
+	fs.StringVar(&o.WaitFor, "wait_for", "", "stop waiting when an output line matches this RE2 `regexp`")
+	fs.IntVar(&o.WaitForPort, "wait_for_port", 0, "stop waiting when TCP `port` on localhost accepts connections")
+	fs.IntVar(&o.IdleMS, "idle_ms", 0, "stop waiting after `ms` milliseconds without output")
+	if offset {
+		fs.Var(int64Ptr{&o.Offset}, "offset", "show the output forward from byte `offset` (default: the tail)")
+	}
+	fs.StringVar(&o.Stream, "stream", "", "`stream` to show: output, stdout or stderr")
+	fs.IntVar(&o.MaxBytes, "max_bytes", 0, "show at most `n` bytes of output (default 16384)")
+	fs.BoolVar(&o.Raw, "raw", false, "keep terminal escape sequences and carriage returns")
+	fs.StringVar(&o.Compress, "compress", "", "output compression `mode`: auto (the default) or off")
+}
+
+func runVerb(ctx context.Context, inv *invocation, args []string) int {
+	var req jobs.RunRequest
+	fs := newFlagSet("run", "run [flags] [--] CMD [ARGS...]")
+	defineFlags(fs, &req.Definition)
+	observeFlags(fs, &req.Observation, false)
+	fs.addAliases()
+	cmd, err := fs.parseLeading(args)
+	if err == nil {
+		err = inv.commandAndStdin(cmd, &req.Definition)
+	}
+	if err != nil {
+		return fs.usageError(inv.stdio, err)
+	}
+	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+		if err := inv.readStdin(&req.Definition); err != nil {
+			return nil, err
+		}
+		return svc.Run(ctx, &req, nil)
+	})
+}
+
+func createVerb(ctx context.Context, inv *invocation, args []string) int {
+	var d jobs.Definition
+	fs := newFlagSet("create", "create [flags] [--] CMD [ARGS...]")
+	defineFlags(fs, &d)
+	fs.addAliases()
+	cmd, err := fs.parseLeading(args)
+	if err == nil {
+		err = inv.commandAndStdin(cmd, &d)
+	}
+	if err != nil {
+		return fs.usageError(inv.stdio, err)
+	}
+	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+		if err := inv.readStdin(&d); err != nil {
+			return nil, err
+		}
+		return svc.Create(ctx, &d)
+	})
+}
+
+// commandAndStdin checks the command and --stdin - before anything is
+// opened: both are usage errors.
+func (inv *invocation) commandAndStdin(cmd []string, d *jobs.Definition) error {
+	if len(cmd) == 0 {
+		return errors.New("missing the command: one argument is a shell command line, several a program and its arguments")
+	}
+	d.Command = jobs.Command(cmd)
+	if d.Stdin != nil && *d.Stdin == "-" {
+		if f, ok := inv.in.(*os.File); ok && isTerminal(f) {
+			return errors.New("--stdin -: standard input is a terminal; pipe the input in, or use --stdin TEXT or --stdin_file")
+		}
+		if inv.in == nil {
+			return errors.New("--stdin -: no standard input")
+		}
+	}
+	return nil
+}
+
+// readStdin replaces --stdin - by what this command's standard input holds
+// (a little more than the limit at most, so the limit is reported).
+func (inv *invocation) readStdin(d *jobs.Definition) error {
+	if d.Stdin == nil || *d.Stdin != "-" {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(inv.in, jobs.MaxStdinBytes+1))
+	if err != nil {
+		return &jobs.Error{Code: jobs.CodeIO, Field: "stdin", Message: "stdin: read standard input: " + err.Error()}
+	}
+	s := string(b)
+	d.Stdin = &s
+	return nil
+}
+
+func startVerb(ctx context.Context, inv *invocation, args []string) int {
+	var req jobs.StartRequest
+	fs := newFlagSet("start", "start [flags] JOB")
+	observeFlags(fs, &req.Observation, false)
+	fs.addAliases()
+	if code, ok := fs.parseJob(inv, args, &req.JobID); !ok {
+		return code
+	}
+	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+		return svc.Start(ctx, &req, nil)
+	})
+}
+
+func restartVerb(ctx context.Context, inv *invocation, args []string) int {
+	var req jobs.RestartRequest
+	var sig string
+	fs := newFlagSet("restart", "restart [--signal SIG] [--grace S] [flags] JOB")
+	fs.StringVar(&sig, "signal", "", "`signal` that stops the current run: a name (TERM, SIGINT) or a number (default TERM)")
+	fs.Var(floatPtr{&req.Grace}, "grace", "`seconds` before SIGKILL (default 5)")
+	observeFlags(fs, &req.Observation, false)
+	fs.addAliases()
+	if code, ok := fs.parseJob(inv, args, &req.JobID); !ok {
+		return code
+	}
+	req.Signal = signalArg(sig)
+	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+		return svc.Restart(ctx, &req, nil)
+	})
+}
+
+func observeVerb(ctx context.Context, inv *invocation, args []string) int {
+	var req jobs.StartRequest
+	fs := newFlagSet("observe", "observe [flags] JOB")
+	observeFlags(fs, &req.Observation, true)
+	fs.addAliases()
+	if code, ok := fs.parseJob(inv, args, &req.JobID); !ok {
+		return code
+	}
+	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+		return svc.Observe(ctx, &req, nil)
+	})
+}
+
+func killVerb(ctx context.Context, inv *invocation, args []string) int {
+	var req jobs.KillRequest
+	var sig string
+	fs := newFlagSet("kill", "kill [--signal SIG] [--grace S] JOB")
+	fs.StringVar(&sig, "signal", "", "`signal` to send to the job's tree: a name (TERM, SIGINT) or a number (default TERM)")
+	fs.Var(floatPtr{&req.Grace}, "grace", "`seconds` before SIGKILL (default 5)")
+	fs.addAliases()
+	if code, ok := fs.parseJob(inv, args, &req.JobID); !ok {
+		return code
+	}
+	req.Signal = signalArg(sig)
+	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+		return svc.Kill(ctx, &req)
+	})
+}
+
+func deleteVerb(ctx context.Context, inv *invocation, args []string) int {
+	var req jobs.DeleteRequest
+	fs := newFlagSet("delete", "delete [--force] JOB")
+	fs.BoolVar(&req.Force, "force", false, "kill a running job first")
+	fs.addAliases()
+	if code, ok := fs.parseJob(inv, args, &req.JobID); !ok {
+		return code
+	}
+	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+		return svc.Delete(ctx, &req)
+	})
+}
+
+// listFlags adds the filters of list (and ps).
+func listFlags(fs *flagSet, req *jobs.ListRequest) {
+	fs.StringVar(&req.State, "state", "", "only jobs in `state` created, running, exited, killed or failed")
+	fs.StringVar(&req.Name, "name", "", "only jobs named `name`")
+	fs.StringVar(&req.Tag, "tag", "", "only jobs tagged `tag`")
+	fs.StringVar(&req.Cwd, "cwd", "", "only jobs whose directory is `dir` or below it")
+	fs.BoolVar(&req.All, "all", false, "jobs of every directory (default: the current one and below)")
+	fs.IntVar(&req.Limit, "limit", 0, "at most `n` jobs, newest first (default 50)")
+}
+
+func listVerb(ctx context.Context, inv *invocation, args []string) int {
+	var req jobs.ListRequest
+	fs := newFlagSet("list", "list [flags]")
+	listFlags(fs, &req)
+	fs.addAliases()
+	if code, ok := fs.parseNone(inv, args); !ok {
+		return code
+	}
+	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+		return svc.List(ctx, &req)
+	})
+}
+
+// parseJob parses flags around exactly one JOB argument. When it fails it
+// has reported the usage error and returns the exit code.
+func (fs *flagSet) parseJob(inv *invocation, args []string, job *string) (int, bool) {
+	pos, err := fs.parseInterleaved(args)
+	switch {
+	case err != nil:
+	case len(pos) == 0:
+		err = errors.New("missing JOB (a job id, id prefix or name)")
+	case len(pos) > 1:
+		err = fmt.Errorf("unexpected arguments after JOB: %q", pos[1:])
+	}
+	if err != nil {
+		return fs.usageError(inv.stdio, err), false
+	}
+	*job = pos[0]
+	return 0, true
+}
+
+// parseNone parses flags and no positional argument.
+func (fs *flagSet) parseNone(inv *invocation, args []string) (int, bool) {
+	pos, err := fs.parseInterleaved(args)
+	if err == nil && len(pos) > 0 {
+		err = fmt.Errorf("unexpected arguments: %q", pos)
+	}
+	if err != nil {
+		return fs.usageError(inv.stdio, err), false
+	}
+	return 0, true
+}
+
+// signalArg passes --signal on as the tool argument would come: a number
+// as a JSON number, a name as a JSON string, nothing as nothing.
+func signalArg(sig string) json.RawMessage {
+	if sig == "" {
+		return nil
+	}
+	if n, err := strconv.Atoi(sig); err == nil {
+		return json.RawMessage(strconv.Itoa(n))
+	}
+	b, _ := json.Marshal(sig) // a string always encodes
+	return b
+}
