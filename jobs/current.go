@@ -3,10 +3,10 @@ package jobs
 import (
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/output"
 	"github.com/agent-exec/agent-exec/supervisor"
 )
 
@@ -79,14 +79,7 @@ func secrets(m *jobstore.Meta) []string {
 	return vals
 }
 
-func redact(s string, secrets []string) string {
-	for _, v := range secrets {
-		if v != "" && strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, "***")
-		}
-	}
-	return s
-}
+func redact(s string, secrets []string) string { return output.Redact(s, secrets) }
 
 // view builds the envelope's job object.
 func (s *Service) view(m *jobstore.Meta, st *jobstore.State) *Job {

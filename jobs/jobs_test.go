@@ -30,7 +30,20 @@ func newServiceB(t testing.TB) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		// Stop what the test left running and wait for every supervisor to
+		// exit, so the temporary root can be removed.
+		ids, _ := st.IDs()
+		for _, id := range ids {
+			if state, err := st.ReadState(id); err == nil && state.State == jobstore.StateRunning {
+				s.Kill(context.Background(), &KillRequest{JobID: id, Signal: []byte("9")})
+			}
+			if l, err := st.LockSupervisor(id); err == nil {
+				l.Unlock()
+			}
+		}
+		s.Close()
+	})
 	return s
 }
 

@@ -333,6 +333,11 @@ func (s *Service) Delete(ctx context.Context, req *DeleteRequest) (*Envelope, er
 			return nil, stateErr("job %s did not stop; not deleted", id)
 		}
 	}
+	// The run is over, but its supervisor may still be writing its last
+	// event and removing its socket: wait for it to exit.
+	if sl, err := s.store.LockSupervisor(id); err == nil {
+		sl.Unlock()
+	}
 	if err := s.store.Remove(id); err != nil {
 		return nil, err
 	}

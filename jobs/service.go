@@ -85,6 +85,7 @@ func (s *Service) watcher() (*watcher, error) {
 
 // Close releases the service's resources.
 func (s *Service) Close() error {
+	s.watchOnce.Do(func() {}) // waits for a watcher being made; none is made after
 	if s.watch != nil {
 		return s.watch.close()
 	}

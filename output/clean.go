@@ -278,3 +278,14 @@ func replacer(vals []string) *strings.Replacer {
 	}
 	return strings.NewReplacer(pairs...)
 }
+
+// Redact replaces every occurrence of the values of secrets in s with
+// "***", longest values first, in one pass (so no value can leave part of a
+// longer one visible).
+func Redact(s string, secretValues []string) string {
+	r := replacer(secrets(secretValues))
+	if r == nil {
+		return s
+	}
+	return r.Replace(s)
+}
