@@ -20,7 +20,7 @@ type toolDef struct {
 type hints struct{ readOnly, destructive, idempotent, openWorld bool }
 
 func newTool(name, title, description string, h hints) mcp.Tool {
-	return mcp.NewTool(name,
+	t := mcp.NewTool(name,
 		mcp.WithDescription(description),
 		mcp.WithRawInputSchema(schemas.Input(name)),
 		mcp.WithRawOutputSchema(schemas.Output(name)),
@@ -32,6 +32,11 @@ func newTool(name, title, description string, h hints) mcp.Tool {
 			OpenWorldHint:   mcp.ToBoolPtr(h.openWorld),
 		}),
 	)
+	// mcp.NewTool fills in a default InputSchema ({"type":"object"}); with
+	// the raw schema set as well, mcp-go refuses to marshal the tool and
+	// tools/list gets no answer at all. The raw schema is the only one.
+	t.InputSchema = mcp.ToolInputSchema{}
+	return t
 }
 
 func definitions(svc *jobs.Service) []toolDef {
