@@ -120,7 +120,7 @@ type Envelope struct {
 	Signal    string `json:"signal,omitempty"`
 	Escalated *bool  `json:"escalated,omitempty"`
 	// list
-	Jobs      []Summary `json:"jobs,omitempty"`
+	Jobs      []Summary `json:"jobs,omitzero"` // omitzero: an empty list is [], never left out
 	Truncated *bool     `json:"truncated,omitempty"`
 	Root      string    `json:"root,omitempty"`
 	// delete
