@@ -48,12 +48,12 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 	if d.InheritEnv != nil {
 		m.InheritEnv = *d.InheritEnv
 	}
-	if d.TTY || d.Interactive {
-		field := "tty"
-		if !d.TTY {
-			field = "interactive"
-		}
-		return nil, nil, invalid(field, "interactive and terminal jobs are not available in this version")
+	m.TTY, m.Interactive = d.TTY, d.Interactive
+	if (m.TTY || m.Interactive) && (d.Stdin != nil || d.StdinFile != "") {
+		return nil, nil, invalid("stdin", "an interactive or tty job takes its input from the input tool, not stdin")
+	}
+	if m.TTY && d.Streams == jobstore.StreamsSeparate {
+		return nil, nil, invalid("streams", "a terminal merges stdout and stderr: tty jobs cannot keep them separate")
 	}
 	if d.Cols < 0 || d.Cols > 1000 || d.Rows < 0 || d.Rows > 1000 {
 		return nil, nil, invalid("cols", "cols and rows must be between 1 and 1000")

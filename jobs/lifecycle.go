@@ -109,7 +109,7 @@ func (s *Service) Run(ctx context.Context, req *RunRequest, progress Progress) (
 			return nil, err
 		} else if other != "" {
 			if req.IfRunning == IfRunningAttach {
-				return s.observe(ctx, "run", other, &req.Observation, windowRun, s.opt.RunUntil, progress)
+				return s.observe(ctx, other, &req.Observation, s.runView("run"), progress)
 			}
 			// restart: the running job makes way for this definition.
 			if err := s.stopLocked(ctx, other, unix.SIGTERM, DefaultGrace); err != nil {
@@ -125,7 +125,12 @@ func (s *Service) Run(ctx context.Context, req *RunRequest, progress Progress) (
 		_ = s.store.Remove(m.ID)
 		return nil, err
 	}
-	return s.observe(ctx, "run", m.ID, &req.Observation, windowRun, s.opt.RunUntil, progress)
+	return s.observe(ctx, m.ID, &req.Observation, s.runView("run"), progress)
+}
+
+// runView is how run, start and restart look at the run they started.
+func (s *Service) runView(typ string) callView {
+	return callView{typ: typ, kind: windowRun, defUntil: s.opt.RunUntil}
 }
 
 // launchLocked takes the job lock and launches run number run.
@@ -169,7 +174,7 @@ func (s *Service) Start(ctx context.Context, req *StartRequest, progress Progres
 	if err := s.startCreated(id); err != nil {
 		return nil, err
 	}
-	return s.observe(ctx, "start", id, &req.Observation, windowRun, s.opt.RunUntil, progress)
+	return s.observe(ctx, id, &req.Observation, s.runView("start"), progress)
 }
 
 func (s *Service) startCreated(id string) error {
@@ -229,7 +234,7 @@ func (s *Service) restart(ctx context.Context, typ, id string, sig syscall.Signa
 	if err != nil {
 		return nil, err
 	}
-	return s.observe(ctx, typ, id, obs, windowRun, s.opt.RunUntil, progress)
+	return s.observe(ctx, id, obs, s.runView(typ), progress)
 }
 
 // stop asks the supervisor of running job id to end the run (sig, then

@@ -15,7 +15,18 @@ type windowKind int
 const (
 	windowRun  windowKind = iota // everything the current run wrote (head+tail when large)
 	windowTail                   // the end of the log, or forward from an offset
+	windowFrom                   // everything after a given offset (head+tail when large)
 )
+
+// callView is how one observing call looks at a job.
+type callView struct {
+	typ      string
+	kind     windowKind
+	from     int64         // windowFrom: the first byte to show
+	defUntil time.Duration // the wait when the caller gives no until
+	// idleAfterOutput counts idle_ms only once output has started.
+	idleAfterOutput bool
+}
 
 // Observe reports a job's status and a window of its output, after waiting
 // if asked to.
@@ -27,7 +38,7 @@ func (s *Service) Observe(ctx context.Context, req *StartRequest, progress Progr
 	if err != nil {
 		return nil, err
 	}
-	return s.observe(ctx, "observe", id, &req.Observation, windowTail, 0, progress)
+	return s.observe(ctx, id, &req.Observation, callView{typ: "observe", kind: windowTail}, progress)
 }
 
 func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
@@ -99,7 +110,7 @@ func (s *Service) until(o *Observation, def time.Duration) time.Duration {
 
 // observe waits as o asks, then builds the envelope with the job and a
 // window of its output.
-func (s *Service) observe(ctx context.Context, typ, id string, o *Observation, kind windowKind, defUntil time.Duration, progress Progress) (*Envelope, error) {
+func (s *Service) observe(ctx context.Context, id string, o *Observation, v callView, progress Progress) (*Envelope, error) {
 	m, st, err := s.current(id)
 	if err != nil {
 		return nil, err
@@ -109,7 +120,10 @@ func (s *Service) observe(ctx context.Context, typ, id string, o *Observation, k
 		return nil, err
 	}
 	w := &waiter{s: s, id: id, meta: m, file: s.store.Path(id, file), stream: stream, o: o,
-		until: s.until(o, defUntil), progress: progress}
+		until: s.until(o, v.defUntil), progress: progress, idleAfterOutput: v.idleAfterOutput}
+	if v.kind == windowFrom {
+		w.scanFrom = &v.from
+	}
 	wv, err := w.wait(ctx, st)
 	if err != nil {
 		return nil, err
@@ -119,8 +133,10 @@ func (s *Service) observe(ctx context.Context, typ, id string, o *Observation, k
 	}
 	req := output.Request{End: -1, MaxBytes: o.MaxBytes}
 	switch {
-	case kind == windowRun:
+	case v.kind == windowRun:
 		req.Start = st.LogOffset[stream]
+	case v.kind == windowFrom:
+		req.Start = v.from
 	case o.Offset != nil:
 		req.Start, req.Forward = *o.Offset, true
 	default:
@@ -130,7 +146,7 @@ func (s *Service) observe(ctx context.Context, typ, id string, o *Observation, k
 	if err != nil {
 		return nil, err
 	}
-	env := envelope(typ)
+	env := envelope(v.typ)
 	env.Job = s.view(m, st)
 	env.Output = &OutputView{Stream: stream, Text: win.Text, TotalBytes: win.TotalBytes,
 		Start: win.Start, End: win.End, NextOffset: win.NextOffset, Truncated: win.Truncated}

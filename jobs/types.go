@@ -3,6 +3,8 @@ package jobs
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/agent-exec/agent-exec/supervisor"
 )
 
 // SchemaVersion is the envelope's schema_version.
@@ -61,6 +63,20 @@ type Observation struct {
 	MaxBytes    int      `json:"max_bytes,omitempty"`
 	Raw         bool     `json:"raw,omitempty"`
 	Compress    string   `json:"compress,omitempty"`
+	// View is "text" (the default: a window of the log) or, for a tty job,
+	// "screen": the screen a person would see now. Observe only.
+	View string `json:"view,omitempty"`
+}
+
+// InputRequest is the argument of Input.
+type InputRequest struct {
+	JobID string   `json:"job_id"`
+	Text  *string  `json:"text,omitempty"` // bytes as given
+	Keys  []string `json:"keys,omitempty"` // named keys, sent after Text
+	EOF   bool     `json:"eof,omitempty"`  // end the input after Text and Keys
+	Cols  int      `json:"cols,omitempty"` // resize the terminal first (tty jobs; with Rows)
+	Rows  int      `json:"rows,omitempty"`
+	Observation
 }
 
 // RunRequest is the argument of Run.
@@ -123,6 +139,10 @@ type Envelope struct {
 	Jobs      []Summary `json:"jobs,omitzero"` // omitzero: an empty list is [], never left out
 	Truncated *bool     `json:"truncated,omitempty"`
 	Root      string    `json:"root,omitempty"`
+	// input
+	Input *InputView `json:"input,omitempty"`
+	// observe with view screen
+	Screen *supervisor.Screen `json:"screen,omitempty"`
 	// delete
 	JobID   string `json:"job_id,omitempty"`
 	Deleted bool   `json:"deleted,omitempty"`
@@ -164,6 +184,14 @@ type Job struct {
 	OutputLog   string   `json:"output_log"`
 	StdoutLog   string   `json:"stdout_log,omitempty"`
 	StderrLog   string   `json:"stderr_log,omitempty"`
+}
+
+// InputView says what an input call delivered.
+type InputView struct {
+	Bytes   int  `json:"bytes"`   // bytes given (text and keys)
+	Written int  `json:"written"` // bytes the job took; fewer when it stopped reading
+	EOF     bool `json:"eof"`
+	Resized bool `json:"resized"`
 }
 
 // Range is a byte range [start, end) of a log.

@@ -44,6 +44,11 @@ type waiter struct {
 	o        *Observation
 	until    time.Duration
 	progress Progress
+	// idleAfterOutput arms the idle timer at the first output, not at once.
+	idleAfterOutput bool
+	// scanFrom, when set, is where wait_for starts matching; by default it
+	// is the start of the current run.
+	scanFrom *int64
 
 	re      *regexp.Regexp
 	pos     int64  // wait_for: next byte of the log to scan
@@ -83,7 +88,11 @@ func (w *waiter) wait(ctx context.Context, st *jobstore.State) (*WaitView, error
 	w.size = sizeOf(w.file)
 	if w.o.WaitFor != "" {
 		w.re = regexp.MustCompile(w.o.WaitFor) // checked by checkObservation
-		w.pos = max(st.LogOffset[w.stream], w.size-maxWaitBacklogBytes)
+		from := st.LogOffset[w.stream]
+		if w.scanFrom != nil {
+			from = *w.scanFrom
+		}
+		w.pos = max(from, w.size-maxWaitBacklogBytes)
 		w.partAt = w.pos
 	}
 	if w.until <= 0 {
@@ -112,6 +121,9 @@ func (w *waiter) wait(ctx context.Context, st *jobstore.State) (*WaitView, error
 	if w.o.IdleMS > 0 {
 		ev.idleTimer = time.NewTimer(time.Duration(w.o.IdleMS) * time.Millisecond)
 		defer ev.idleTimer.Stop()
+		if w.idleAfterOutput {
+			ev.idleTimer.Stop() // armed by the first output
+		}
 	}
 	if w.progress != nil {
 		t := time.NewTicker(time.Second)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,12 +18,14 @@ import (
 
 // Control operations.
 const (
-	OpPing = "ping" // is the supervisor there, and for which run
-	OpKill = "kill" // signal the whole tree, escalate to SIGKILL after GraceMS
+	OpPing   = "ping"   // is the supervisor there, and for which run
+	OpKill   = "kill"   // signal the whole tree, escalate to SIGKILL after GraceMS
+	OpInput  = "input"  // interactive jobs: resize to Cols×Rows, write Data, then EOF
+	OpScreen = "screen" // tty jobs: the rendered screen
 )
 
 // maxControlLine bounds one control message.
-const maxControlLine = 1 << 20
+const maxControlLine = 8 << 20 // room for a 1 MiB input, base64-encoded
 
 // Request is one message to a supervisor's control socket: a JSON object on
 // one line. The supervisor answers with one [Response] line.
@@ -31,6 +34,10 @@ type Request struct {
 	Signal  int    `json:"signal,omitempty"`   // kill: the first signal (default SIGTERM)
 	GraceMS int64  `json:"grace_ms,omitempty"` // kill: milliseconds before SIGKILL
 	Reason  string `json:"reason,omitempty"`   // kill: the reason to record (default "kill")
+	Data    []byte `json:"data,omitempty"`     // input: bytes to write to the job's stdin or terminal
+	EOF     bool   `json:"eof,omitempty"`      // input: end the input after Data
+	Cols    int    `json:"cols,omitempty"`     // input: resize the terminal first (with Rows)
+	Rows    int    `json:"rows,omitempty"`
 }
 
 // Response answers a [Request].
@@ -39,6 +46,24 @@ type Response struct {
 	Error string `json:"error,omitempty"`
 	Run   int    `json:"run,omitempty"`
 	PID   int    `json:"pid,omitempty"`
+	// Written is how many bytes of an input's Data the job took; fewer than
+	// given when it stopped reading.
+	Written int     `json:"written"`
+	Screen  *Screen `json:"screen,omitempty"`
+}
+
+// Screen is what a person would see on a tty job's terminal now.
+type Screen struct {
+	Cols   int      `json:"cols"`
+	Rows   int      `json:"rows"`
+	Lines  []string `json:"lines"` // Rows lines of text, trailing spaces trimmed
+	Cursor struct {
+		Row int `json:"row"` // 0-based
+		Col int `json:"col"`
+	} `json:"cursor"`
+	Title string `json:"title,omitempty"`
+	// AltScreen is true while a full-screen program uses the alternate screen.
+	AltScreen bool `json:"alt_screen,omitempty"`
 }
 
 // ErrNoSupervisor means the job has no supervisor listening: it is not
@@ -125,12 +150,13 @@ func listenControl(dir string) (net.Listener, *os.File, error) {
 	return l, d, nil
 }
 
-// decodeRequest reads one request line from r.
-func decodeRequest(r *bufio.Reader) (Request, error) {
+// decodeRequest reads one request line from r, at most maxControlLine
+// bytes; the buffer grows with the message, so a small request costs little.
+func decodeRequest(r io.Reader) (Request, error) {
 	var req Request
-	line, err := r.ReadSlice('\n')
+	line, err := bufio.NewReader(io.LimitReader(r, maxControlLine+1)).ReadBytes('\n')
 	if err != nil {
-		if errors.Is(err, bufio.ErrBufferFull) {
+		if errors.Is(err, io.EOF) && len(line) > maxControlLine {
 			return req, fmt.Errorf("request longer than %d bytes", maxControlLine)
 		}
 		return req, err

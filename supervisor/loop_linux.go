@@ -147,13 +147,22 @@ func (sv *super) handle(req Request) Response {
 		sv.log.Info("kill requested", "signal", unix.SignalName(sig), "grace_ms", req.GraceMS)
 		sv.end(reason, sig, time.Duration(req.GraceMS)*time.Millisecond)
 		return Response{OK: true, Run: sv.run, PID: sv.mainPID}
+	case OpInput:
+		return sv.handleInput(req)
+	case OpScreen:
+		return sv.handleScreen()
 	default:
 		return Response{Error: "unknown op " + req.Op}
 	}
 }
 
-// finish records the terminal state of the run.
+// finish records the terminal state of the run, once the last output is
+// on disk.
 func (sv *super) finish() {
+	sv.drainTerminal()
+	if sv.input != nil && !sv.input.tty && !sv.input.closed {
+		sv.input.f.Close()
+	}
 	st := *sv.running
 	ws := sv.mainStatus
 	fin := jobstore.Time{Time: sv.mainEnd}

@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,6 +89,15 @@ type super struct {
 	escalated  bool           // SIGKILL has been sent to the tree
 	escalation *time.Timer    // fires the SIGKILL; nil until a termination starts
 	escalateAt time.Time
+
+	// Interactive jobs: the write side of the job's input, the slave or
+	// read end to close once the job has its copy, and (tty jobs) the
+	// output copier and the screen it keeps.
+	input    *inputPort
+	childEnd *os.File
+	termLog  *os.File
+	termDone chan struct{}
+	screen   screenModel
 
 	mainDone      bool
 	leftoversTold bool // the main process's leftovers got their SIGTERM
@@ -185,20 +193,14 @@ func (sv *super) start() (map[string]int64, error) {
 	if err != nil {
 		return offsets, err
 	}
-	cmd.Stdout = files[0]
-	cmd.Stderr = files[len(files)-1]
-	if m.Stdin {
-		in, err := os.OpenFile(filepath.Join(sv.dir, jobstore.StdinFile), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
-		if err != nil {
-			return offsets, fmt.Errorf("open stdin: %w", err)
-		}
-		defer in.Close()
-		cmd.Stdin = in
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	if err := sv.connectStdio(cmd, files); err != nil {
 		return offsets, err
 	}
+	if err := cmd.Start(); err != nil {
+		sv.closeInput()
+		return offsets, err
+	}
+	sv.startInput()
 	sv.mainPID = cmd.Process.Pid
 	sv.startedAt = time.Now()
 	start, err := StartTime(sv.mainPID)
@@ -364,7 +366,7 @@ func serveControl(ln net.Listener, calls chan<- ctlCall, done <-chan struct{}) {
 		go func() {
 			defer conn.Close()
 			_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-			req, err := decodeRequest(bufio.NewReaderSize(conn, maxControlLine))
+			req, err := decodeRequest(conn)
 			var resp Response
 			if err != nil {
 				resp = Response{Error: err.Error()}

@@ -1,0 +1,109 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/supervisor"
+)
+
+// Input defaults: an input call waits for the answer to what it wrote.
+const (
+	DefaultInputUntil  = 2 * time.Second
+	DefaultInputIdleMS = 300
+	maxInputBytes      = 1 << 20
+)
+
+// Input writes text and named keys (and perhaps EOF, or a resize) to an
+// interactive job, then observes the output that came after the write: it
+// returns on the first of the output going quiet for idle_ms (counted once
+// output has started), wait_for matching, the job ending, or until. A job
+// that does not read its input never hangs the call: the result says how
+// many bytes it took.
+func (s *Service) Input(ctx context.Context, req *InputRequest, progress Progress) (*Envelope, error) {
+	if err := s.checkObservation(&req.Observation, false); err != nil {
+		return nil, err
+	}
+	data, err := inputBytes(req)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.store.Resolve(req.JobID)
+	if err != nil {
+		return nil, err
+	}
+	m, st, err := s.current(id)
+	if err != nil {
+		return nil, err
+	}
+	if !m.TTY && !m.Interactive {
+		return nil, &Error{Code: CodeNotInteractive,
+			Message: "job " + id + " was not started with tty or interactive: its stdin is not open for input"}
+	}
+	if (req.Cols > 0 || req.Rows > 0) && !m.TTY {
+		return nil, invalid("cols", "only a tty job has a terminal to resize")
+	}
+	if st.State != jobstore.StateRunning {
+		return nil, stateErr("job %s is %s: input goes to a running job", id, st.State)
+	}
+	stream, file, err := streamLog(m, req.Stream)
+	if err != nil {
+		return nil, err
+	}
+	from := sizeOf(s.store.Path(id, file))
+	resp, err := supervisor.Send(s.store.Dir(id), supervisor.Request{
+		Op: supervisor.OpInput, Data: data, EOF: req.EOF, Cols: req.Cols, Rows: req.Rows,
+	}, supervisor.InputTimeout)
+	if err != nil {
+		if resp != nil || errors.Is(err, supervisor.ErrNoSupervisor) {
+			// The supervisor answered no (the run is ending) or is gone.
+			if _, st, cerr := s.current(id); cerr == nil && st.State != jobstore.StateRunning {
+				return nil, stateErr("job %s is %s: input goes to a running job", id, st.State)
+			}
+			return nil, stateErr("job %s did not take the input: %v", id, err)
+		}
+		return nil, err
+	}
+	_ = s.store.AppendEvent(id, jobstore.Event{Event: "input", Run: st.Run,
+		Detail: map[string]any{"bytes": len(data), "written": resp.Written, "eof": req.EOF}})
+	o := req.Observation
+	if o.IdleMS == 0 {
+		o.IdleMS = DefaultInputIdleMS
+	}
+	env, err := s.observe(ctx, id, &o, callView{typ: "input", kind: windowFrom, from: from,
+		defUntil: DefaultInputUntil, idleAfterOutput: true}, progress)
+	if err != nil {
+		return nil, err
+	}
+	if env.Output != nil && env.Output.Stream != stream {
+		env.Output.Stream = stream
+	}
+	env.Input = &InputView{Bytes: len(data), Written: resp.Written, EOF: req.EOF, Resized: req.Cols > 0}
+	return env, nil
+}
+
+// inputBytes checks an input request and returns the bytes to write: the
+// text as given, then the keys.
+func inputBytes(req *InputRequest) ([]byte, error) {
+	var data []byte
+	if req.Text != nil {
+		data = append(data, *req.Text...)
+	}
+	keys, err := KeyBytes(req.Keys)
+	if err != nil {
+		return nil, err
+	}
+	data = append(data, keys...)
+	if len(data) > maxInputBytes {
+		return nil, invalid("text", "%d bytes, more than the %d one call may send", len(data), maxInputBytes)
+	}
+	if (req.Cols > 0) != (req.Rows > 0) || req.Cols < 0 || req.Rows < 0 || req.Cols > 1000 || req.Rows > 1000 {
+		return nil, invalid("cols", "give cols and rows together, each 1-1000")
+	}
+	if len(data) == 0 && !req.EOF && req.Cols == 0 {
+		return nil, invalid("text", "nothing to send: give text, keys, eof or cols and rows")
+	}
+	return data, nil
+}

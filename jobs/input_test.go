@@ -1,0 +1,91 @@
+package jobs
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+)
+
+func text(s string) *string { return &s }
+
+func TestInputREPLOnTerminal(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{
+		Definition:  Definition{Command: Command{"python3", "-i", "-q"}, TTY: true},
+		Observation: Observation{WaitFor: `>>> $`},
+	})
+	if env.Wait.Reason != WaitMatched || !env.Job.TTY {
+		t.Fatalf("run = %+v %+v, want the prompt", env.Job, env.Wait)
+	}
+	id := env.Job.JobID
+	in, err := s.Input(t.Context(), &InputRequest{JobID: id, Text: text("1+1\r"), Observation: Observation{WaitFor: `>>> $`}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(in.Output.Text, "2\n") || in.Input.Written != 4 {
+		t.Fatalf("input answer = %q (%+v), want 2", in.Output.Text, in.Input)
+	}
+	sz, err := s.Input(t.Context(), &InputRequest{JobID: id, Cols: 50, Rows: 10,
+		Text: text("import os; print(os.get_terminal_size())\r"), Observation: Observation{WaitFor: `>>> $`}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sz.Output.Text, "columns=50, lines=10") {
+		t.Fatalf("after resize: %q", sz.Output.Text)
+	}
+	end, err := s.Input(t.Context(), &InputRequest{JobID: id, EOF: true, Observation: Observation{Until: f64(10)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.Job.State != jobstore.StateExited || *end.Job.ExitCode != 0 {
+		t.Fatalf("after eof: %+v", end.Job)
+	}
+}
+
+func TestInputCtrlCInterruptsForeground(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{
+		Definition:  Definition{Command: Command{"trap 'echo caught; exit 42' INT; echo ready; while :; do sleep 1; done"}, TTY: true},
+		Observation: Observation{WaitFor: "ready"},
+	})
+	in, err := s.Input(t.Context(), &InputRequest{JobID: env.Job.JobID, Keys: []string{"ctrl-c"}, Observation: Observation{Until: f64(10)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Job.State != jobstore.StateExited || *in.Job.ExitCode != 42 || !strings.Contains(in.Output.Text, "caught") {
+		t.Fatalf("after ctrl-c: %+v %q", in.Job, in.Output.Text)
+	}
+}
+
+func TestInputPipeEOFAndNotInteractive(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"cat"}, Interactive: true}, Observation: Observation{Until: f64(0)}})
+	in, err := s.Input(t.Context(), &InputRequest{JobID: env.Job.JobID, Text: text("hello\n"), EOF: true, Observation: Observation{Until: f64(10)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Output.Text != "hello\n" || in.Job.State != jobstore.StateExited || *in.Job.ExitCode != 0 {
+		t.Fatalf("cat: %+v %q", in.Job, in.Output.Text)
+	}
+	if _, err := s.Input(t.Context(), &InputRequest{JobID: env.Job.JobID, Text: text("x")}, nil); codeOf(err) != CodeInvalidState {
+		t.Fatalf("input to an ended job = %v, want invalid_state", err)
+	}
+	plain := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"sleep 600"}}, Observation: Observation{Until: f64(0)}})
+	if _, err := s.Input(t.Context(), &InputRequest{JobID: plain.Job.JobID, Text: text("x")}, nil); codeOf(err) != CodeNotInteractive {
+		t.Fatalf("input to a plain job = %v, want not_interactive", err)
+	}
+}
+
+func TestInputToAJobThatNeverReads(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"sleep 600"}, Interactive: true}, Observation: Observation{Until: f64(0)}})
+	big := strings.Repeat("x", 1<<20)
+	in, err := s.Input(t.Context(), &InputRequest{JobID: env.Job.JobID, Text: &big, Observation: Observation{Until: f64(0)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Input.Bytes != 1<<20 || in.Input.Written <= 0 || in.Input.Written >= 1<<20 {
+		t.Fatalf("input = %+v, want a partial write reported", in.Input)
+	}
+}
