@@ -75,6 +75,15 @@ func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
 	if o.MaxBytes < 256 || o.MaxBytes > 1<<20 {
 		return invalid("max_bytes", "must be between 256 and 1048576")
 	}
+	switch o.View {
+	case "", "text":
+	case "screen":
+		if !offsetAllowed {
+			return invalid("view", "only observe shows the screen")
+		}
+	default:
+		return invalid("view", "must be text or screen, not %q", o.View)
+	}
 	switch o.Compress {
 	case "", "auto", "off":
 	default:

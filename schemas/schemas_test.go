@@ -24,14 +24,16 @@ var wantParams = map[string][]string{
 		"until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
 	"kill": {"job_id", "signal", "grace"},
 	"observe": {"job_id", "until", "offset",
-		"wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
+		"wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress", "view"},
+	"input": {"job_id", "text", "keys", "eof", "cols", "rows", "until", "wait_for", "idle_ms",
+		"stream", "max_bytes", "raw", "compress"},
 	"list":   {"state", "name", "tag", "cwd", "all", "limit"},
 	"delete": {"job_id", "force"},
 }
 
 func TestTools(t *testing.T) {
 	got := Tools()
-	want := []string{"run", "create", "start", "restart", "kill", "observe", "list", "delete"}
+	want := []string{"run", "create", "start", "restart", "kill", "observe", "input", "list", "delete"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Tools() = %v, want %v", got, want)
 	}
@@ -56,7 +58,7 @@ func TestDocumentsAreCopies(t *testing.T) {
 
 func TestUnknownToolPanics(t *testing.T) {
 	for name, f := range map[string]func(){
-		"Input":          func() { Input("input") },
+		"Input":          func() { Input("nope") },
 		"Output":         func() { Output("nope") },
 		"ValidateInput":  func() { _ = ValidateInput("nope", map[string]any{}) },
 		"ValidateOutput": func() { _ = ValidateOutput("nope", map[string]any{}) },
@@ -337,6 +339,16 @@ var inputCases = []struct {
 	field *string // nil: valid
 	msg   string  // substring of the message
 }{
+	// input
+	{"input", `{"job_id":"repl","text":"1+1\r"}`, nil, ""},
+	{"input", `{"job_id":"repl","keys":["ctrl-c","enter"],"eof":true,"cols":80,"rows":24,"until":5,"idle_ms":100,"wait_for":">>> $"}`, nil, ""},
+	{"input", `{"job_id":"repl","keys":"enter"}`, ptr("keys"), "array"},
+	{"input", `{"job_id":"repl","cols":0,"rows":24}`, ptr("cols"), ">= 1"},
+	{"input", `{"job_id":"repl","offset":3}`, ptr("offset"), "unknown argument"},
+	{"input", `{"text":"x"}`, ptr("job_id"), "required"},
+	// observe view
+	{"observe", `{"job_id":"top","view":"screen"}`, nil, ""},
+	{"observe", `{"job_id":"top","view":"pixels"}`, ptr("view"), ""},
 	// run
 	{"run", `{"command":["echo hi"]}`, nil, ""},
 	{"run", `{"command":"make build"}`, nil, ""},
@@ -585,6 +597,14 @@ func outputCases(t *testing.T) []outputCase {
 		add(tool, "unknown stream", envelope(tool, `"job":`+exitedJob+`,"output":{"stream":"both","text":"","total_bytes":0,"start":0,"end":0,"next_offset":0,"truncated":false},"wait":`+exitedWait), false)
 	}
 	add("observe", "not waited", envelope("observe", `"job":`+createdJob+`,"output":{"stream":"output","text":"","total_bytes":0,"start":0,"end":0,"next_offset":0,"truncated":false},"wait":`+notWaited), true)
+	screen := `{"cols":80,"rows":2,"lines":["$ top",""],"cursor":{"row":0,"col":5},"title":"top","alt_screen":true}`
+	add("observe", "screen", envelope("observe", `"job":`+runningJob+`,"output":`+window+`,"wait":`+notWaited+`,"screen":`+screen), true)
+	add("observe", "screen without cursor", envelope("observe", `"job":`+runningJob+`,"output":`+window+`,"wait":`+notWaited+`,"screen":{"cols":80,"rows":2,"lines":[]}`), false)
+	inputResult := `{"bytes":4,"written":4,"eof":false,"resized":false}`
+	add("input", "answered", envelope("input", `"job":`+runningJob+`,"output":`+window+`,"wait":`+matchedWait+`,"input":`+inputResult), true)
+	add("input", "partial write", envelope("input", `"job":`+runningJob+`,"output":`+window+`,"wait":{"waited_ms":2000,"until_s":2,"reason":"deadline"},"input":{"bytes":1048576,"written":65536,"eof":false,"resized":false}`), true)
+	add("input", "without input", envelope("input", `"job":`+runningJob+`,"output":`+window+`,"wait":`+matchedWait), false)
+	add("input", "negative written", envelope("input", `"job":`+runningJob+`,"output":`+window+`,"wait":`+matchedWait+`,"input":{"bytes":1,"written":-1,"eof":false,"resized":false}`), false)
 	add("create", "created", envelope("create", `"job":`+createdJob), true)
 	add("create", "without job", envelope("create", `"job_id":"x"`), false)
 	add("kill", "killed", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM","escalated":false`), true)

@@ -73,9 +73,18 @@ func definitions(svc *jobs.Service) []toolDef {
 			handle("kill", noProgress(svc.Kill))},
 		{newTool("observe", "Observe a job",
 			"Report a job's state and a window of its output: the tail by default, or forward from offset (pass next_offset back to read on). "+
-				"With until > 0, first wait for the job to finish, match wait_for, open wait_for_port or go idle. Never changes the job.",
+				"With until > 0, first wait for the job to finish, match wait_for, open wait_for_port or go idle. "+
+				"view: screen adds, for a tty job, the screen a person would see now (full-screen programs). Never changes the job.",
 			hints{readOnly: true, idempotent: true}),
 			handle("observe", svc.Observe)},
+		{newTool("input", "Send input to an interactive job",
+			"Write text and/or named keys (enter, tab, esc, arrows, ctrl-c …) to a job started with tty or interactive, optionally "+
+				"end its input (eof) or resize its terminal (cols, rows), then return the output that came after the write: the call returns "+
+				"once the output has been quiet for idle_ms (default 300, counted from the first output), wait_for matches, the job ends, "+
+				"or until (default 2 s). On a tty, end a line with \r or the key enter; ctrl-c interrupts the foreground program. "+
+				"A job that does not read never hangs the call: input.written says how many bytes it took.",
+			hints{destructive: true, openWorld: true}),
+			handle("input", svc.Input)},
 		{newTool("list", "List jobs",
 			"List jobs newest first with state, exit code, command and last output line. By default only jobs whose cwd is inside the server's working directory; all=true for every job.",
 			hints{readOnly: true, idempotent: true}),

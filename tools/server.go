@@ -28,6 +28,7 @@ const (
 const Instructions = `agent-exec runs commands as durable background jobs that outlive this conversation.
 - run: start a command and wait up to "until" seconds (default 10) for it to finish, print a line matching "wait_for", open "wait_for_port", or go quiet for "idle_ms". It returns the job id, its state and a bounded window of output. A job still running when the wait ends keeps running.
 - observe: check on a job later (by id, unique id prefix or name): state plus the tail of its output, optionally waiting again; pass offset=next_offset to read forward without gaps.
+- input: for a job started with tty (a terminal: REPLs, prompts, full-screen programs) or interactive (a stdin pipe), write text or keys (enter, ctrl-c …) and get the output that answers it; observe with view "screen" shows a tty job's screen.
 - kill stops a job's whole process tree; restart runs it again under the same id; list finds jobs again after you lost track; delete removes a finished job.
 Give long-lived servers a "name" (with if_running: "attach") so retries never start duplicates. Output windows are bounded by max_bytes; an omitted middle is marked with the offset to read it from.`
 
