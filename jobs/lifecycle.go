@@ -295,12 +295,14 @@ func (s *Service) Kill(ctx context.Context, req *KillRequest) (*Envelope, error)
 		return nil, err
 	}
 	env := envelope("kill")
+	// The kill output schema requires signal: it names the signal asked
+	// for, also when the job had already finished and nothing was sent.
+	env.Signal = unix.SignalName(sig)
 	escalated := false
 	switch st.State {
 	case jobstore.StateCreated:
 		return nil, stateErr("job %s was never started; delete it, or start it first", id)
 	case jobstore.StateRunning:
-		env.Signal = unix.SignalName(sig)
 		if st, err = s.stop(ctx, id, sig, grace); err != nil {
 			return nil, err
 		}
