@@ -98,9 +98,10 @@ func TestKillRunning(t *testing.T) {
 	if k.Job.State != jobstore.StateKilled || k.Job.Reason != jobstore.ReasonKill || k.Job.Signal != "SIGTERM" || *k.Escalated {
 		t.Fatalf("kill = %+v escalated %v", k.Job, *k.Escalated)
 	}
-	// Killing again is a no-op that reports the final state.
+	// Killing again is a no-op that reports the final state (and, as the
+	// output schema requires, the signal asked for).
 	k2, err := s.Kill(t.Context(), &KillRequest{JobID: env.Job.JobID, Signal: json.RawMessage(`"KILL"`)})
-	if err != nil || k2.Job.State != jobstore.StateKilled || k2.Signal != "" {
+	if err != nil || k2.Job.State != jobstore.StateKilled || k2.Signal != "SIGKILL" || *k2.Escalated {
 		t.Fatalf("second kill = %+v, %v", k2, err)
 	}
 }
