@@ -1,0 +1,233 @@
+package compress
+
+import "strings"
+
+// tier ranks a line: a lower tier is kept first.
+type tier uint8
+
+const (
+	// tierTotals: the final counts of a run ("FAIL", "Tests: 3 failed"),
+	// kept first (within a quarter of the budget) because they are short
+	// and say whether the rest matters.
+	tierTotals tier = iota
+	// tierFailure: a failure of the detected kind: a failing test's name,
+	// a compiler error, an ERROR log line, a panic.
+	tierFailure
+	// tierSummary: structure a reader needs to place failures: package
+	// results, file headers, commit subjects, table headers.
+	tierSummary
+	// tierMessage: what a failure says: assertion text, expected and
+	// received values, an error's location, warnings.
+	tierMessage
+	// tierEdge: the first and last few ordinary lines.
+	tierEdge
+	// tierContext: a little context: source excerpts, stack frames, the
+	// lines around a generic error.
+	tierContext
+	// tierNormal: ordinary output, kept by auto to fill the budget from
+	// both ends.
+	tierNormal
+	// tierNoise: passing tests, repeats, progress updates, hints: kept
+	// last.
+	tierNoise
+
+	numTiers
+	// tierUnset marks a line no summarizer classified yet.
+	tierUnset tier = 255
+)
+
+// label says why a line may be left out; markers name the label of the
+// lines they stand for.
+type label uint8
+
+const (
+	labelNone label = iota
+	labelPassing
+	labelTestProgress
+	labelSkipped
+	labelSimilar
+	labelRepeatedErrors
+	labelProgress
+	labelHints
+	labelUnchangedDiff
+	labelChangedDiff
+	labelCommitBodies
+	labelCommits
+	labelStack
+	labelNestedJSON
+	labelArrayItems
+	labelRows
+	labelRequests
+	labelBuildSteps
+	labelSource
+	labelWarnings
+	labelFiles
+	numLabels
+)
+
+// labelText is what a marker says of each label.
+var labelText = [numLabels]string{
+	labelNone:           "",
+	labelPassing:        "passing tests",
+	labelTestProgress:   "test progress",
+	labelSkipped:        "skipped tests",
+	labelSimilar:        "similar lines",
+	labelRepeatedErrors: "repeated errors",
+	labelProgress:       "progress updates",
+	labelHints:          "git hints",
+	labelUnchangedDiff:  "unchanged diff lines",
+	labelChangedDiff:    "changed lines",
+	labelCommitBodies:   "commit message bodies",
+	labelCommits:        "older commits",
+	labelStack:          "stack frames",
+	labelNestedJSON:     "nested JSON",
+	labelArrayItems:     "array items",
+	labelRows:           "ordinary rows",
+	labelRequests:       "http requests",
+	labelBuildSteps:     "build steps",
+	labelSource:         "source excerpts",
+	labelWarnings:       "warnings",
+	labelFiles:          "file names",
+}
+
+// doc is a text split into lines, with each line's tier and label.
+type doc struct {
+	text string
+	// n is the number of lines; start[i] is where line i begins in text
+	// and start[n] == len(text). A line includes its newline.
+	n     int
+	start []int
+	tier  []tier
+	label []label
+}
+
+func newDoc(text string) *doc {
+	n := countLines(text)
+	d := &doc{text: text, n: n, start: make([]int, 0, n+1), tier: make([]tier, n), label: make([]label, n)}
+	for pos := 0; pos < len(text); {
+		d.start = append(d.start, pos)
+		j := strings.IndexByte(text[pos:], '\n')
+		if j < 0 {
+			pos = len(text)
+		} else {
+			pos += j + 1
+		}
+	}
+	d.start = append(d.start, len(text))
+	for i := range d.tier {
+		d.tier[i] = tierUnset
+	}
+	return d
+}
+
+// line returns line i without its newline.
+func (d *doc) line(i int) string {
+	e := d.start[i+1]
+	if e > d.start[i] && d.text[e-1] == '\n' {
+		e--
+	}
+	return d.text[d.start[i]:e]
+}
+
+// set classifies line i.
+func (d *doc) set(i int, t tier, l label) {
+	d.tier[i], d.label[i] = t, l
+}
+
+// setUnset classifies line i unless a summarizer already did.
+func (d *doc) setUnset(i int, t tier, l label) {
+	if d.tier[i] == tierUnset {
+		d.tier[i], d.label[i] = t, l
+	}
+}
+
+// raise makes line i at least as important as t, keeping its label when it
+// already was.
+func (d *doc) raise(i int, t tier) {
+	if i < 0 || i >= d.n {
+		return
+	}
+	if d.tier[i] == tierUnset || t < d.tier[i] {
+		d.tier[i] = t
+	}
+}
+
+// context raises the lines [i-before, i+after] other than i to tierContext.
+func (d *doc) context(i, before, after int) {
+	for j := max(0, i-before); j <= min(d.n-1, i+after); j++ {
+		if j != i {
+			d.raise(j, tierContext)
+		}
+	}
+}
+
+// edgeSpec is how many ordinary lines count as the head and the tail.
+type edgeSpec struct{ head, tail int }
+
+// edgeScan bounds how far from each end finish looks for edge lines.
+const edgeScan = 64
+
+// similarFailures is how many failures that look alike stay failures when
+// a summarizer asks for distinct ones.
+const similarFailures = 3
+
+// finish classifies what the summarizer left: generic errors and totals in
+// unclassified lines, the rest as ordinary; with distinct, it ranks
+// failures beyond the first few that look alike as messages; then it marks
+// the head and tail.
+func (d *doc) finish(e edgeSpec, distinct bool) {
+	for i := 0; i < d.n; i++ {
+		if d.tier[i] != tierUnset {
+			continue
+		}
+		f := scanFlags(d.line(i))
+		switch {
+		case f&flagCounts != 0 && len(d.line(i)) < 200:
+			d.tier[i] = tierTotals
+		case f&flagError != 0:
+			d.tier[i] = tierMessage
+			d.context(i, 1, 2)
+		case f&flagWarn != 0:
+			d.tier[i] = tierContext
+		}
+	}
+	var seen *keyTable
+	for i := range d.tier {
+		switch {
+		case d.tier[i] == tierUnset:
+			d.tier[i] = tierNormal
+		case d.tier[i] == tierFailure && distinct:
+			if seen == nil {
+				seen = newKeyTable(64)
+			}
+			if k, _ := scanLine(d.line(i)); seen.inc(k) > similarFailures {
+				d.tier[i], d.label[i] = tierMessage, labelRepeatedErrors
+			}
+		}
+	}
+	d.edges(e)
+}
+
+// edges marks the first e.head and last e.tail non-blank lines that are
+// ordinary or context among the first and last edgeScan lines.
+func (d *doc) edges(e edgeSpec) {
+	for i, got := 0, 0; i < min(d.n, edgeScan) && got < e.head; i++ {
+		if d.edge(i) {
+			got++
+		}
+	}
+	for i, got := d.n-1, 0; i >= max(0, d.n-edgeScan) && got < e.tail; i-- {
+		if d.edge(i) {
+			got++
+		}
+	}
+}
+
+// edge makes line i an edge if it is a non-blank ordinary or context line.
+func (d *doc) edge(i int) bool {
+	if (d.tier[i] == tierNormal || d.tier[i] == tierContext) && strings.TrimSpace(d.line(i)) != "" {
+		d.tier[i] = tierEdge
+		return true
+	}
+	return false
+}

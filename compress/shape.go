@@ -1,0 +1,163 @@
+package compress
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Shape detection looks at a sample of the lines: the first shapeHead and
+// the last shapeTail.
+const (
+	shapeHead = 300
+	shapeTail = 100
+)
+
+var (
+	reTSCError     = regexp.MustCompile(`(\(\d+,\d+\): |:\d+:\d+ - )error TS\d+`)
+	reESLintRow    = regexp.MustCompile(`^\s+\d+:\d+\s+(error|warning)\s`)
+	reRustDiag     = regexp.MustCompile(`^(error|warning)(\[E\d+\])?: `)
+	reGoDiag       = regexp.MustCompile(`^\S+\.go:\d+(:\d+)?: `)
+	reCDiag        = regexp.MustCompile(`^\S+:\d+(:\d+)?: (fatal error|error|warning|note): `)
+	reMakeLine     = regexp.MustCompile(`^g?make(\[\d+\])?: `)
+	reCommit       = regexp.MustCompile(`^commit [0-9a-f]{7,64}\b`)
+	rePercent      = regexp.MustCompile(`\d(\.\d+)?\s?%`)
+	reTimestamp    = regexp.MustCompile(`^\[?(\d{4}[-/]\d\d[-/]\d\d|\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d |\d{10})`)
+	reLevel        = regexp.MustCompile(`\b(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b|\blevel=`)
+	reAccessLog    = regexp.MustCompile(`"[A-Z]+ \S+ HTTP/[\d.]+" \d{3} `)
+	reTableHeader  = regexp.MustCompile(`^ *[A-Z%][A-Z0-9%_\-/()]*( +[A-Z%][A-Z0-9%_\-/()]*){2,}\s*$`)
+	rePsqlRule     = regexp.MustCompile(`^-+(\+-+)+$|^-{3,}$`)
+	rePytestResult = regexp.MustCompile(`^=+ .*\d+ (passed|failed|error)`)
+	reUnittestRan  = regexp.MustCompile(`^Ran \d+ tests? in `)
+)
+
+// shapeKind guesses the kind of output from its lines.
+func shapeKind(d *doc) string {
+	var lines []string
+	for i := 0; i < min(d.n, shapeHead); i++ {
+		lines = append(lines, d.line(i))
+	}
+	for i := max(shapeHead, d.n-shapeTail); i < d.n; i++ {
+		lines = append(lines, d.line(i))
+	}
+	if len(lines) == 0 {
+		return kindSummary
+	}
+	count := func(f func(string) bool) int {
+		n := 0
+		for _, l := range lines {
+			if f(l) {
+				n++
+			}
+		}
+		return n
+	}
+	some := func(f func(string) bool) bool { return count(f) > 0 }
+	first := strings.TrimLeft(d.text, " \t\r\n")
+
+	switch {
+	case some(func(l string) bool {
+		return strings.HasPrefix(l, `{"Time":"`) && strings.Contains(l, `"Action":"`) ||
+			strings.HasPrefix(l, `{"Action":"`)
+	}):
+		return kindGoTestJSON
+	case strings.HasPrefix(first, "{") || strings.HasPrefix(first, "["):
+		objs := count(func(l string) bool {
+			l = strings.TrimSpace(l)
+			return strings.HasPrefix(l, "{") && strings.HasSuffix(l, "}")
+		})
+		if objs >= 2 && objs*2 >= len(lines) {
+			return kindNDJSON
+		}
+		return kindJSON
+	case some(func(l string) bool {
+		return strings.HasPrefix(l, "=== RUN ") || strings.HasPrefix(l, "--- FAIL: ") ||
+			strings.HasPrefix(l, "--- PASS: ") || strings.HasPrefix(l, "ok  \t") || strings.HasPrefix(l, "FAIL\t")
+	}):
+		return kindGoTest
+	case some(func(l string) bool {
+		return strings.HasPrefix(l, "test result: ") || strings.HasPrefix(l, "running ") && strings.HasSuffix(l, " tests")
+	}):
+		return kindCargoTest
+	case some(func(l string) bool {
+		return strings.Contains(l, " test session starts ") || rePytestResult.MatchString(l)
+	}):
+		return kindPytest
+	case some(func(l string) bool { return reUnittestRan.MatchString(l) }):
+		return kindUnittest
+	case some(func(l string) bool {
+		return strings.HasPrefix(l, " Test Files ") || strings.HasPrefix(l, " RUN  v")
+	}):
+		return kindVitest
+	case some(func(l string) bool {
+		return strings.HasPrefix(l, "Test Suites: ") || strings.HasPrefix(l, "Tests:       ")
+	}):
+		return kindJest
+	case some(func(l string) bool { return strings.Contains(l, "error TS") && reTSCError.MatchString(l) }):
+		return kindTSC
+	case some(func(l string) bool {
+		return strings.HasPrefix(l, "✖ ") && strings.Contains(l, " problem") || reESLintRow.MatchString(l)
+	}):
+		return kindESLint
+	case some(func(l string) bool { return strings.HasPrefix(l, "diff --git ") }):
+		return kindGitDiff
+	case some(func(l string) bool { return reCommit.MatchString(l) }):
+		return kindGitLog
+	case some(func(l string) bool {
+		return strings.HasPrefix(l, "On branch ") || strings.HasPrefix(l, "HEAD detached ")
+	}):
+		return kindGitStatus
+	case some(func(l string) bool { return reRustDiag.MatchString(l) }) &&
+		some(func(l string) bool { return strings.HasPrefix(strings.TrimLeft(l, " "), "--> ") }):
+		return kindCargoBuild
+	case some(func(l string) bool { return reGoDiag.MatchString(l) }):
+		return kindGoBuild
+	case some(func(l string) bool { return reCDiag.MatchString(l) }):
+		return kindGCC
+	case some(func(l string) bool { return reMakeLine.MatchString(l) }):
+		return kindMake
+	case isTable(lines):
+		return kindTable
+	case count(func(l string) bool { return rePercent.MatchString(l) })*3 >= len(lines) && len(lines) >= 5:
+		return kindProgress
+	case count(func(l string) bool {
+		return reTimestamp.MatchString(l) || reAccessLog.MatchString(l) || reLevel.MatchString(l)
+	})*2 >= len(lines) && len(lines) >= 5:
+		return kindLogs
+	case repetitive(d):
+		return kindLogs
+	case some(func(l string) bool { return scanFlags(l)&flagError != 0 }):
+		return kindErrors
+	}
+	return kindSummary
+}
+
+// isTable reports whether lines look like a table: a header of three or
+// more upper-case column names, or a psql rule under the first line.
+func isTable(lines []string) bool {
+	if len(lines) < 2 {
+		return false
+	}
+	if reTableHeader.MatchString(lines[0]) {
+		return true
+	}
+	return rePsqlRule.MatchString(strings.TrimSpace(lines[1])) && strings.Contains(lines[0], "|")
+}
+
+// repetitive reports whether many of the sampled lines repeat an earlier
+// one once numbers and ids are set aside.
+func repetitive(d *doc) bool {
+	n := min(d.n, shapeHead)
+	if n < 10 {
+		return false
+	}
+	seen := make(map[uint64]bool, n)
+	rep := 0
+	for i := 0; i < n; i++ {
+		k, _ := scanLine(d.line(i))
+		if seen[k] {
+			rep++
+		}
+		seen[k] = true
+	}
+	return rep*2 >= n
+}

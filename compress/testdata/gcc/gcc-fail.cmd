@@ -1,0 +1,1 @@
+gcc -Wall -Wextra -Isrc -c src/util.c src/parse.c

@@ -1,0 +1,1 @@
+git diff c4b016e 0657b7f -- output jobs

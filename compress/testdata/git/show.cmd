@@ -1,0 +1,1 @@
+git show 3f0eac4

@@ -1,0 +1,1 @@
+cargo metadata --format-version 1

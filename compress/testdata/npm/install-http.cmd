@@ -1,0 +1,1 @@
+npm install --loglevel=http --no-fund jest

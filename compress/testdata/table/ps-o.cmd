@@ -1,0 +1,1 @@
+ps -o pid,ppid,stat,etime,rss,cmd --sid 7217
