@@ -25,6 +25,11 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == supervisor.ModeArg {
 		os.Exit(supervisor.Main(os.Args[2:]))
 	}
+	if os.Getenv(actAsCLI) == "1" {
+		// The test binary as agent-exec itself, for tests that need a
+		// separate process (attach, inside a terminal of the test's own).
+		os.Exit(Main(os.Args[1:]))
+	}
 	os.Exit(m.Run())
 }
 

@@ -40,6 +40,8 @@ Usage:
   agent-exec [--root DIR] list [flags]
   agent-exec [--root DIR] ps [--all] [flags]           a table of jobs, for people
   agent-exec [--root DIR] logs [-f] [flags] JOB        print a job's output (-f: until it ends)
+  agent-exec [--root DIR] input [flags] JOB [TEXT]     send text and keys to an interactive job
+  agent-exec [--root DIR] attach JOB                   connect this terminal to a tty job (ctrl-] detaches)
 
 The job commands print the result as one JSON object on stdout and exit 0
 when it is ok, 1 when it is an error; bad usage exits 2. One CMD argument is

@@ -28,6 +28,8 @@ var verbs = map[string]verb{
 	"list":    listVerb,
 	"ps":      psVerb,
 	"logs":    logsVerb,
+	"input":   inputVerb,
+	"attach":  attachVerb,
 }
 
 // operation runs one jobs operation on the service.
@@ -88,6 +90,10 @@ func defineFlags(fs *flagSet, d *jobs.Definition) {
 	fs.StringVar(&d.Name, "name", "", "job `name`, unique among unfinished jobs")
 	fs.StringVar(&d.IfRunning, "if_running", "", "`policy` when a job of that name is unfinished: error (the default), attach or restart")
 	fs.Var(stringList{&d.Tags}, "tag", "add `tag` to the job (repeatable)")
+	fs.BoolVar(&d.TTY, "tty", false, "run the job on a pseudo-terminal (REPLs, prompts, full-screen programs); see input and attach")
+	fs.BoolVar(&d.Interactive, "interactive", false, "keep the job's standard input open for input")
+	fs.IntVar(&d.Cols, "cols", 0, "terminal width of a tty job, in `columns` (default 120)")
+	fs.IntVar(&d.Rows, "rows", 0, "terminal height of a tty job, in `rows` (default 40)")
 }
 
 // observeFlags adds the observation flags; offset only for observe.

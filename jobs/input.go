@@ -53,21 +53,12 @@ func (s *Service) Input(ctx context.Context, req *InputRequest, progress Progres
 		return nil, err
 	}
 	from := sizeOf(s.store.Path(id, file))
-	resp, err := supervisor.Send(s.store.Dir(id), supervisor.Request{
-		Op: supervisor.OpInput, Data: data, EOF: req.EOF, Cols: req.Cols, Rows: req.Rows,
-	}, supervisor.InputTimeout)
+	written, err := s.Deliver(id, data, req.EOF, req.Cols, req.Rows)
 	if err != nil {
-		if resp != nil || errors.Is(err, supervisor.ErrNoSupervisor) {
-			// The supervisor answered no (the run is ending) or is gone.
-			if _, st, cerr := s.current(id); cerr == nil && st.State != jobstore.StateRunning {
-				return nil, stateErr("job %s is %s: input goes to a running job", id, st.State)
-			}
-			return nil, stateErr("job %s did not take the input: %v", id, err)
-		}
 		return nil, err
 	}
 	_ = s.store.AppendEvent(id, jobstore.Event{Event: "input", Run: st.Run,
-		Detail: map[string]any{"bytes": len(data), "written": resp.Written, "eof": req.EOF}})
+		Detail: map[string]any{"bytes": len(data), "written": written, "eof": req.EOF}})
 	o := req.Observation
 	if o.IdleMS == 0 {
 		o.IdleMS = DefaultInputIdleMS
@@ -80,7 +71,7 @@ func (s *Service) Input(ctx context.Context, req *InputRequest, progress Progres
 	if env.Output != nil && env.Output.Stream != stream {
 		env.Output.Stream = stream
 	}
-	env.Input = &InputView{Bytes: len(data), Written: resp.Written, EOF: req.EOF, Resized: req.Cols > 0}
+	env.Input = &InputView{Bytes: len(data), Written: written, EOF: req.EOF, Resized: req.Cols > 0}
 	return env, nil
 }
 
@@ -106,4 +97,56 @@ func inputBytes(req *InputRequest) ([]byte, error) {
 		return nil, invalid("text", "nothing to send: give text, keys, eof or cols and rows")
 	}
 	return data, nil
+}
+
+// Deliver hands input to the supervisor of running job id: a resize to
+// cols×rows when both are set, then data, then EOF when eof is set. It
+// returns how many bytes of data the job took. The caller has checked that
+// the job is interactive.
+func (s *Service) Deliver(id string, data []byte, eof bool, cols, rows int) (int, error) {
+	resp, err := supervisor.Send(s.store.Dir(id), supervisor.Request{
+		Op: supervisor.OpInput, Data: data, EOF: eof, Cols: cols, Rows: rows,
+	}, supervisor.InputTimeout)
+	if err == nil {
+		return resp.Written, nil
+	}
+	if resp != nil || errors.Is(err, supervisor.ErrNoSupervisor) {
+		// The supervisor answered no (the run is ending) or is gone.
+		if _, st, cerr := s.current(id); cerr == nil && st.State != jobstore.StateRunning {
+			return 0, stateErr("job %s is %s: input goes to a running job", id, st.State)
+		}
+		return 0, stateErr("job %s did not take the input: %v", id, err)
+	}
+	return 0, err
+}
+
+// Terminal describes a running tty job for a person attaching to it.
+type Terminal struct {
+	JobID      string
+	Cols, Rows int    // the size the job was defined with
+	Log        string // its output log
+	Screen     *supervisor.Screen
+}
+
+// AttachTerminal resolves ref to a running tty job.
+func (s *Service) AttachTerminal(ref string) (*Terminal, error) {
+	id, err := s.store.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	m, st, err := s.current(id)
+	if err != nil {
+		return nil, err
+	}
+	if !m.TTY {
+		return nil, &Error{Code: CodeNotInteractive, Message: "job " + id + " was not started with tty: there is no terminal to attach to"}
+	}
+	if st.State != jobstore.StateRunning {
+		return nil, stateErr("job %s is %s: only a running job can be attached", id, st.State)
+	}
+	t := &Terminal{JobID: id, Cols: m.Cols, Rows: m.Rows, Log: s.store.Path(id, jobstore.OutputLog)}
+	if resp, err := supervisor.Send(s.store.Dir(id), supervisor.Request{Op: supervisor.OpScreen}, 5*time.Second); err == nil {
+		t.Screen = resp.Screen
+	}
+	return t, nil
 }

@@ -17,12 +17,14 @@ import (
 // signal — whenever anything in its directory changes: a log grows, the state
 // file is replaced, the directory goes away.
 type watcher struct {
-	f   *os.File
+	f   *os.File // the inotify instance, read through the netpoller
+	fd  int      // its descriptor, for add/rm watch (f.Fd would make it blocking)
 	log *slog.Logger
 
-	mu    sync.Mutex
-	byWD  map[int32]*dirWatch  // guarded by mu
-	byDir map[string]*dirWatch // guarded by mu
+	mu     sync.Mutex
+	closed bool                 // guarded by mu; fd is not to be used once set
+	byWD   map[int32]*dirWatch  // guarded by mu
+	byDir  map[string]*dirWatch // guarded by mu
 }
 
 type dirWatch struct {
@@ -41,6 +43,7 @@ func newWatcher(log *slog.Logger) (*watcher, error) {
 	}
 	w := &watcher{
 		f:     os.NewFile(uintptr(fd), "inotify"), // non-blocking: reads park on the netpoller
+		fd:    fd,
 		log:   log,
 		byWD:  make(map[int32]*dirWatch),
 		byDir: make(map[string]*dirWatch),
@@ -54,9 +57,12 @@ func newWatcher(log *slog.Logger) (*watcher, error) {
 func (w *watcher) subscribe(dir string) (<-chan struct{}, func(), error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.closed {
+		return nil, nil, fmt.Errorf("watch %s: %w", dir, os.ErrClosed)
+	}
 	dw := w.byDir[dir]
 	if dw == nil {
-		wd, err := unix.InotifyAddWatch(int(w.f.Fd()), dir, watchMask)
+		wd, err := unix.InotifyAddWatch(w.fd, dir, watchMask)
 		if err != nil {
 			return nil, nil, fmt.Errorf("watch %s: %w", dir, err)
 		}
@@ -78,7 +84,9 @@ func (w *watcher) subscribe(dir string) (<-chan struct{}, func(), error) {
 		if len(dw.subs) == 0 && w.byWD[dw.wd] == dw {
 			delete(w.byWD, dw.wd)
 			delete(w.byDir, dw.dir)
-			_, _ = unix.InotifyRmWatch(int(w.f.Fd()), uint32(dw.wd))
+			if !w.closed {
+				_, _ = unix.InotifyRmWatch(w.fd, uint32(dw.wd))
+			}
 		}
 	}
 	return ch, cancel, nil
@@ -140,4 +148,9 @@ func wake(dw *dirWatch) {
 	}
 }
 
-func (w *watcher) close() error { return w.f.Close() }
+func (w *watcher) close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	return w.f.Close()
+}
