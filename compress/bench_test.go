@@ -40,7 +40,7 @@ func BenchmarkCorpus(b *testing.B) {
 		elapsed := time.Since(start)
 		b.SetBytes(int64(in))
 		b.ReportMetric(100*(1-float64(out)/float64(in)), "reduction_%")
-		b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N)/(float64(in)/(1<<20)), "ms/MiB")
+		b.ReportMetric(elapsed.Seconds()*1000/float64(b.N)/(float64(in)/(1<<20)), "ms/MiB")
 	}
 	for _, dir := range dirs {
 		b.Run(dir, func(b *testing.B) { run(b, byDir[dir]) })

@@ -167,14 +167,14 @@ type edgeSpec struct{ head, tail int }
 // edgeScan bounds how far from each end finish looks for edge lines.
 const edgeScan = 64
 
-// similarFailures is how many failures that look alike stay failures when
-// a summarizer asks for distinct ones.
+// similarFailures is how many failures (or warnings) that look alike stay
+// so when a summarizer asks for distinct ones.
 const similarFailures = 3
 
 // finish classifies what the summarizer left: generic errors and totals in
 // unclassified lines, the rest as ordinary; with distinct, it ranks
-// failures beyond the first few that look alike as messages; then it marks
-// the head and tail.
+// failures and warnings beyond the first few that look alike as ordinary
+// lines; then it marks the head and tail.
 func (d *doc) finish(e edgeSpec, distinct bool) {
 	for i := 0; i < d.n; i++ {
 		if d.tier[i] != tierUnset {
@@ -196,12 +196,15 @@ func (d *doc) finish(e edgeSpec, distinct bool) {
 		switch {
 		case d.tier[i] == tierUnset:
 			d.tier[i] = tierNormal
-		case d.tier[i] == tierFailure && distinct:
+		case distinct && (d.tier[i] == tierFailure || d.tier[i] == tierMessage && d.label[i] == labelWarnings):
 			if seen == nil {
 				seen = newKeyTable(64)
 			}
 			if k, _ := scanLine(d.line(i)); seen.inc(k) > similarFailures {
-				d.tier[i], d.label[i] = tierMessage, labelRepeatedErrors
+				if d.tier[i] == tierFailure {
+					d.label[i] = labelRepeatedErrors
+				}
+				d.tier[i] = tierNormal
 			}
 		}
 	}

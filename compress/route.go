@@ -47,11 +47,12 @@ type summarizer struct {
 	strategy string
 	edges    edgeSpec
 	classify func(d *doc)
-	// distinct keeps only the first few failures that look alike (once
-	// numbers, times and ids are set aside) as failures, and ranks the
-	// others as messages: twelve "unused variable" errors should not
-	// crowd out the one "undefined" error. Test runners do not set it:
-	// every failing test counts.
+	// distinct keeps only the first few failures and warnings that look
+	// alike (once numbers, times and ids are set aside) as such, and ranks
+	// the others as ordinary lines: twelve "unused variable" errors should
+	// not crowd out the one "undefined" error. Test runners do not set it
+	// (every failing test counts), nor logs (their summarizer keeps the
+	// first few of each error itself).
 	distinct bool
 }
 
@@ -75,7 +76,7 @@ var defaultEdges = edgeSpec{head: 3, tail: 6}
 
 // summarizerFor returns the summarizer of kind k.
 func summarizerFor(k string) summarizer {
-	s := summarizer{kind: k, edges: defaultEdges, distinct: !isTestKind(k)}
+	s := summarizer{kind: k, edges: defaultEdges, distinct: !isTestKind(k) && k != kindLogs && k != kindNDJSON}
 	switch k {
 	case kindGoTest:
 		s.strategy, s.classify = stratTests, classifyGoTest
@@ -363,20 +364,27 @@ func isAssignment(w string) bool {
 }
 
 // shellScript returns the script of a shell's arguments when they hold a
-// -c option (also combined, as in -lc, -ec, -euxc).
+// -c option (also combined, as in -lc, -ec, -euxc): the first argument
+// after the options. An -o option (also -euxo) takes the next argument.
 func shellScript(args []string) (string, bool) {
-	for i, a := range args {
-		if !strings.HasPrefix(a, "-") || strings.HasPrefix(a, "--") {
-			if a == "--" {
-				continue
-			}
-			return "", false
-		}
-		if strings.Contains(a[1:], "c") {
-			if i+1 < len(args) {
+	c := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			if c && i+1 < len(args) {
 				return args[i+1], true
 			}
 			return "", false
+		case strings.HasPrefix(a, "--"):
+			// --login, --norc
+		case len(a) > 1 && (a[0] == '-' || a[0] == '+'):
+			c = c || strings.Contains(a[1:], "c")
+			if strings.HasSuffix(a, "o") || strings.HasSuffix(a, "O") {
+				i++ // -o pipefail
+			}
+		default:
+			return a, c
 		}
 	}
 	return "", false
@@ -405,7 +413,7 @@ func has(args []string, opts ...string) bool {
 }
 
 func goKind(args []string) string {
-	sub, rest := subcommand(args)
+	sub, rest := subcommand(skipOptions(args, "-C"))
 	switch sub {
 	case "test":
 		if has(rest, "-json") {

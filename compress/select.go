@@ -221,6 +221,30 @@ func (s *selection) allocate(fill bool) {
 		s.fill(tierNormal)
 		s.fill(tierNoise)
 	}
+	s.closeCheapGaps()
+}
+
+// closeCheapGaps keeps every omitted run whose bytes are no more than its
+// marker's: a marker for a blank line or a short one saves nothing.
+func (s *selection) closeCheapGaps() {
+	for i := 0; i < len(s.pieces); {
+		if s.kept[i] {
+			i++
+			continue
+		}
+		j, n := i, 0
+		for j < len(s.pieces) && !s.kept[j] {
+			n += int(s.pieces[j].end - s.pieces[j].start)
+			j++
+		}
+		if (i > 0 || j < len(s.pieces)) && n < s.markerCost && n <= len(s.marker(i, j)) {
+			for k := i; k < j; k++ {
+				s.kept[k] = true
+			}
+			s.size += n - s.markerCost
+		}
+		i = j
+	}
 }
 
 // fill keeps pieces of tier t from both ends inwards, tailWeight bytes at

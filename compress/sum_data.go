@@ -10,9 +10,7 @@ import (
 const arrayItems = 3
 
 var (
-	reJSONErrorKey = regexp.MustCompile(`^\s*"(?i:error|errors|err|exception|failure|failed)"\s*:`)
-	reAbnormal     = regexp.MustCompile(`(?i)(error|fail|crash|backoff|unhealthy|exited|dead|pending|terminating|evicted|oomkill|notready|not ready|restarting|defunct|zombie|degraded|unknown|lost)`)
-	rePsqlRows     = regexp.MustCompile(`^\(\d+ rows?\)$`)
+	rePsqlRows = regexp.MustCompile(`^\(\d+ rows?\)$`)
 )
 
 // classifyJSON ranks JSON by its shape: the top two levels of a
@@ -40,7 +38,7 @@ func classifyJSON(d *doc) {
 		inArray := depth > 0 && stack[depth-1] == '['
 		ident := !inArray && !closing && isIdentityKey(t)
 		switch {
-		case reJSONErrorKey.MatchString(l):
+		case isErrorKey(t):
 			d.set(i, tierFailure, labelNone)
 		case d.n == 1 || depth == 0 && (i == 0 || !closing && !strings.HasPrefix(t, "{")):
 			d.set(i, tierSummary, labelNone)
@@ -88,6 +86,33 @@ func classifyJSON(d *doc) {
 		}
 		inString = false
 	}
+}
+
+// isErrorKey reports whether the trimmed line t is a member whose key names
+// an error ("error", "Err", "exception", "failure", "failed") and whose
+// value is not empty (null, false, 0, "", [], {}).
+func isErrorKey(t string) bool {
+	if len(t) < 5 || t[0] != '"' {
+		return false
+	}
+	end := strings.IndexByte(t[1:], '"')
+	if end < 0 {
+		return false
+	}
+	v, ok := strings.CutPrefix(strings.TrimLeft(t[end+2:], " "), ":")
+	if !ok {
+		return false
+	}
+	switch strings.TrimRight(strings.TrimSpace(v), ",") {
+	case "null", "false", "0", `""`, "[]", "{}":
+		return false
+	}
+	switch k := t[1 : end+1]; {
+	case equalFold(k, "error"), equalFold(k, "errors"), equalFold(k, "err"), equalFold(k, "exception"),
+		equalFold(k, "failure"), equalFold(k, "failed"):
+		return true
+	}
+	return false
 }
 
 // identityKeys are keys that name the object they are in.
@@ -152,10 +177,19 @@ func classifyTable(d *doc) {
 	}
 }
 
+// abnormalWords are what a table row says when something is wrong, lower
+// case.
+var abnormalWords = []string{"error", "fail", "crash", "backoff", "unhealthy", "exited", "dead", "pending",
+	"terminating", "evicted", "oomkill", "notready", "not ready", "restarting", "defunct", "zombie", "degraded",
+	"unknown", "lost"}
+
 // abnormalRow reports whether a table row shows something wrong.
 func abnormalRow(l string, stat, restarts, ready int) bool {
-	if reAbnormal.MatchString(l) {
-		return true
+	lower := strings.ToLower(l)
+	for _, w := range abnormalWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
 	}
 	if stat < 0 && restarts < 0 && ready < 0 {
 		return false

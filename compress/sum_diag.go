@@ -54,11 +54,11 @@ func classifyDiagnostics(d *doc) {
 			after = 1
 			continue
 		case reESLintRow.MatchString(l):
-			tr := tierMessage
+			tr, lb := tierMessage, labelWarnings
 			if strings.Contains(l, " error ") {
-				tr = tierFailure
+				tr, lb = tierFailure, labelNone
 			}
-			d.set(i, tr, labelNone)
+			d.set(i, tr, lb)
 			if header >= 0 {
 				d.raise(header, tr)
 			}

@@ -14,6 +14,10 @@ var (
 	reExpectation   = regexp.MustCompile(`(?i)^\s*([-+] )?(expected|received|actual|error|assert|thrown|expect\()|^\s*[-+] `)
 )
 
+// cargoFrames is how many lines of a panic's backtrace are context; the
+// rest, mostly the standard library's frames, are ordinary lines.
+const cargoFrames = 4
+
 // classifyCargoTest ranks cargo test output: failing tests and their
 // stdout sections are failures, their panic messages messages, backtraces
 // context, passing and ignored tests noise, and test result lines totals.
@@ -21,6 +25,7 @@ var (
 // build.
 func classifyCargoTest(d *doc) {
 	inFailure, inTrace := false, false
+	frames := 0 // backtrace lines so far
 	for i := 0; i < d.n; i++ {
 		l := d.line(i)
 		t := strings.TrimSpace(l)
@@ -45,9 +50,14 @@ func classifyCargoTest(d *doc) {
 			d.set(i, tierNoise, labelBuildSteps)
 		case inFailure && t == "stack backtrace:":
 			d.set(i, tierContext, labelStack)
-			inTrace = true
+			inTrace, frames = true, 0
 		case inFailure && inTrace && (reStackFrame.MatchString(l) || strings.HasPrefix(t, "note: ")):
-			d.set(i, tierContext, labelStack)
+			frames++
+			if frames <= cargoFrames {
+				d.set(i, tierContext, labelStack)
+			} else {
+				d.set(i, tierNormal, labelStack)
+			}
 		case inFailure && t != "":
 			d.set(i, tierMessage, labelNone)
 			inTrace = false
