@@ -88,6 +88,23 @@ func TestCompressModes(t *testing.T) {
 	}
 }
 
+// TestLargeLog compresses a log large enough to be scanned in parallel.
+func TestLargeLog(t *testing.T) {
+	text := syntheticLog(3 << 20)
+	for _, mode := range []Mode{Auto, Always} {
+		out, rep, applied := Compress(Input{Text: text, Command: []string{"./server"}, MaxBytes: defaultMaxBytes, Mode: mode})
+		if !applied || rep.Kind != kindLogs {
+			t.Fatalf("%s: applied %v, %+v", mode, applied, rep)
+		}
+		for _, want := range []string{"ERROR [db] query failed", "ConnectionResetError: [Errno 104]", "WARN  [pool] slow checkout"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: lost %q", mode, want)
+			}
+		}
+		checkReconstruct(t, text, out, 0)
+	}
+}
+
 func TestReportMap(t *testing.T) {
 	_, rep, _ := Compress(Input{Text: goTestRun(50), MaxBytes: 1000})
 	m := rep.Map()

@@ -79,10 +79,10 @@ func shapeKind(d *doc) string {
 	}):
 		return kindCargoTest
 	case some(func(l string) bool {
-		return strings.Contains(l, " test session starts ") || rePytestResult.MatchString(l)
+		return strings.Contains(l, " test session starts ") || strings.HasPrefix(l, "==") && rePytestResult.MatchString(l)
 	}):
 		return kindPytest
-	case some(func(l string) bool { return reUnittestRan.MatchString(l) }):
+	case some(func(l string) bool { return strings.HasPrefix(l, "Ran ") && reUnittestRan.MatchString(l) }):
 		return kindUnittest
 	case some(func(l string) bool {
 		return strings.HasPrefix(l, " Test Files ") || strings.HasPrefix(l, " RUN  v")
@@ -95,32 +95,39 @@ func shapeKind(d *doc) string {
 	case some(func(l string) bool { return strings.Contains(l, "error TS") && reTSCError.MatchString(l) }):
 		return kindTSC
 	case some(func(l string) bool {
-		return strings.HasPrefix(l, "✖ ") && strings.Contains(l, " problem") || reESLintRow.MatchString(l)
+		return strings.HasPrefix(l, "✖ ") && strings.Contains(l, " problem") ||
+			strings.HasPrefix(l, " ") && (strings.Contains(l, "error") || strings.Contains(l, "warning")) && reESLintRow.MatchString(l)
 	}):
 		return kindESLint
 	case some(func(l string) bool { return strings.HasPrefix(l, "diff --git ") }):
 		return kindGitDiff
-	case some(func(l string) bool { return reCommit.MatchString(l) }):
+	case some(func(l string) bool { return strings.HasPrefix(l, "commit ") && reCommit.MatchString(l) }):
 		return kindGitLog
 	case some(func(l string) bool {
 		return strings.HasPrefix(l, "On branch ") || strings.HasPrefix(l, "HEAD detached ")
 	}):
 		return kindGitStatus
-	case some(func(l string) bool { return reRustDiag.MatchString(l) }) &&
+	case some(func(l string) bool {
+		return (strings.HasPrefix(l, "error") || strings.HasPrefix(l, "warning")) && reRustDiag.MatchString(l)
+	}) &&
 		some(func(l string) bool { return strings.HasPrefix(strings.TrimLeft(l, " "), "--> ") }):
 		return kindCargoBuild
-	case some(func(l string) bool { return reGoDiag.MatchString(l) }):
+	case some(func(l string) bool { return strings.Contains(l, ".go:") && reGoDiag.MatchString(l) }):
 		return kindGoBuild
-	case some(func(l string) bool { return reCDiag.MatchString(l) }):
+	case some(func(l string) bool {
+		return (strings.Contains(l, ": error") || strings.Contains(l, ": warning") || strings.Contains(l, ": note") ||
+			strings.Contains(l, ": fatal")) && reCDiag.MatchString(l)
+	}):
 		return kindGCC
-	case some(func(l string) bool { return reMakeLine.MatchString(l) }):
+	case some(func(l string) bool { return strings.Contains(l, "make") && reMakeLine.MatchString(l) }):
 		return kindMake
 	case isTable(lines):
 		return kindTable
-	case count(func(l string) bool { return rePercent.MatchString(l) })*3 >= len(lines) && len(lines) >= 5:
+	case count(func(l string) bool { return strings.IndexByte(l, '%') >= 0 && rePercent.MatchString(l) })*3 >= len(lines) &&
+		len(lines) >= 5:
 		return kindProgress
 	case count(func(l string) bool {
-		return reTimestamp.MatchString(l) || reAccessLog.MatchString(l) || reLevel.MatchString(l)
+		return logShaped(l)
 	})*2 >= len(lines) && len(lines) >= 5:
 		return kindLogs
 	case repetitive(d):
@@ -129,6 +136,26 @@ func shapeKind(d *doc) string {
 		return kindErrors
 	}
 	return kindSummary
+}
+
+// levelWords are the levels of log lines.
+var levelWords = []string{"INFO", "DEBUG", "WARN", "ERROR", "TRACE", "FATAL", "NOTICE", "CRITICAL", "level="}
+
+// logShaped reports whether l looks like a log line: it starts with a time
+// stamp, is an access log line, or names a level.
+func logShaped(l string) bool {
+	if l != "" && (l[0] >= '0' && l[0] <= '9' || l[0] == '[' || l[0] >= 'A' && l[0] <= 'Z') && reTimestamp.MatchString(l) {
+		return true
+	}
+	if strings.Contains(l, " HTTP/") && reAccessLog.MatchString(l) {
+		return true
+	}
+	for _, w := range levelWords {
+		if i := strings.Index(l, w); i >= 0 && reLevel.MatchString(l) {
+			return true
+		}
+	}
+	return false
 }
 
 // isTable reports whether lines look like a table: a header of three or

@@ -96,7 +96,7 @@ func classifyLogs(d *doc) {
 			keys[i], flags[i] = logLine(d.line(i))
 		}
 	})
-	seen := newKeyTable(d.n)
+	seen := newKeyTable(min(d.n, 1024))
 	first := make([]bool, d.n)
 	for i, k := range keys {
 		first[i] = seen.inc(k) == 1
