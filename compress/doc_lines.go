@@ -176,19 +176,29 @@ const similarFailures = 3
 // failures and warnings beyond the first few that look alike as ordinary
 // lines; then it marks the head and tail.
 func (d *doc) finish(e edgeSpec, distinct bool) {
-	for i := 0; i < d.n; i++ {
-		if d.tier[i] != tierUnset {
-			continue
+	const unset = 0x80 // in flags: the line was not classified
+	flags := make([]uint8, d.n)
+	parallel(d.n, func(from, to int) {
+		for i := from; i < to; i++ {
+			if d.tier[i] == tierUnset {
+				flags[i] = scanFlags(d.line(i)) | unset
+			}
 		}
-		f := scanFlags(d.line(i))
+	})
+	for i, f := range flags {
 		switch {
+		case f&unset == 0:
 		case f&flagCounts != 0 && len(d.line(i)) < 200:
-			d.tier[i] = tierTotals
+			d.raise(i, tierTotals)
 		case f&flagError != 0:
-			d.tier[i] = tierMessage
-			d.context(i, 1, 2)
+			d.raise(i, tierMessage)
 		case f&flagWarn != 0:
-			d.tier[i] = tierContext
+			d.raise(i, tierContext)
+		}
+	}
+	for i, f := range flags {
+		if f&unset != 0 && f&flagCounts == 0 && f&flagError != 0 {
+			d.context(i, 1, 2)
 		}
 	}
 	var seen *keyTable

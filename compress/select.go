@@ -18,11 +18,11 @@ const (
 
 // reclaimRounds bounds how often selection runs again with the room that
 // markers shorter than their bound left.
-const reclaimRounds = 6
+const reclaimRounds = 5
 
 // reclaimSlack: the search for a larger budget stops when it is known to
 // within this many bytes.
-const reclaimSlack = 32
+const reclaimSlack = 48
 
 // totalsShare is the divisor of the budget that final totals may take
 // before anything else is chosen.
@@ -57,6 +57,9 @@ type selection struct {
 	markerCost int
 	start      int64
 	lineEnds   []int64 // nil unless valid for d
+	// byTier lists the pieces of each tier kept before filling, in
+	// document order.
+	byTier [tierContext + 1][]int
 }
 
 func newSelection(d *doc, in Input) *selection {
@@ -69,9 +72,13 @@ func newSelection(d *doc, in Input) *selection {
 	for i := 0; i < d.n; i++ {
 		a, b := d.start[i], d.start[i+1]
 		t, l := d.tier[i], d.label[i]
+		if b-a <= long {
+			s.pieces = append(s.pieces, piece{start: int32(a), end: int32(b), line: int32(i), nseg: 1, tier: t, label: l})
+			continue
+		}
 		h := runeStart(d.text, a+long/2)
 		m := runeStart(d.text, b-long/8)
-		if b-a <= long || h <= a || m <= h {
+		if h <= a || m <= h {
 			s.pieces = append(s.pieces, piece{start: int32(a), end: int32(b), line: int32(i), nseg: 1, tier: t, label: l})
 			continue
 		}
@@ -86,14 +93,22 @@ func newSelection(d *doc, in Input) *selection {
 	if s.lineEnds != nil {
 		maxOff = max(maxOff, s.lineEnds[len(s.lineEnds)-1])
 	}
-	// Bound a marker by the longest label in use and the largest numbers.
+	// Bound a marker by the longest label in use and the largest numbers;
+	// sort the pieces that allocation takes in document order by tier.
 	longest, split := "", 0
-	for _, p := range s.pieces {
-		if t := labelText[p.label]; len(t) > len(longest) {
-			longest = t
-		}
+	var used [numLabels]bool
+	for i, p := range s.pieces {
+		used[p.label] = true
 		if p.nseg > 1 {
 			split = 1
+		}
+		if p.tier <= tierContext {
+			s.byTier[p.tier] = append(s.byTier[p.tier], i)
+		}
+	}
+	for l, u := range used {
+		if u && len(labelText[l]) > len(longest) {
+			longest = labelText[l]
 		}
 	}
 	s.markerCost = len(formatMarker(d.n, split, longest, longest != "", maxOff, maxOff)) + 1
@@ -193,13 +208,7 @@ func (s *selection) add(i int) bool {
 // not fit being skipped for smaller ones. With fill (auto), ordinary lines
 // and then noise fill what is left, growing the head and the tail.
 func (s *selection) allocate(fill bool) {
-	var byTier [numTiers][]int
-	for i, p := range s.pieces {
-		if p.tier <= tierContext {
-			byTier[p.tier] = append(byTier[p.tier], i)
-		}
-	}
-	totals := byTier[tierTotals]
+	totals := s.byTier[tierTotals]
 	limit := s.budget / totalsShare
 	spent := 0
 	for k := len(totals) - 1; k >= 0; k-- {
@@ -213,7 +222,7 @@ func (s *selection) allocate(fill bool) {
 		}
 	}
 	for t := tierTotals; t <= tierContext; t++ {
-		for _, i := range byTier[t] {
+		for _, i := range s.byTier[t] {
 			s.add(i)
 		}
 	}
