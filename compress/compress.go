@@ -63,7 +63,9 @@ func ParseMode(s string) (Mode, error) {
 type Input struct {
 	// Text is the output to compress: the whole span the window covers, as
 	// the reader will see it (cleaned and redacted). Compress never puts
-	// back anything the caller removed or masked.
+	// back anything the caller removed or masked. It costs about 2.5 ms of
+	// CPU per MiB; a caller bounds it (4 MiB is plenty), and a Text over
+	// 2 GiB is returned unchanged.
 	Text string
 	// Start is the log offset where Text begins; markers report offsets
 	// from it.

@@ -1,18 +1,32 @@
 // Package compress chooses what a model reads of a job's output when the
 // output is larger than the window it asked for, or when it asked for a
 // summary. It is pure: text and the job's command in, text and a [Report]
-// out, with no I/O and no state between calls.
+// out, with no I/O and no state between calls (its package variables are
+// regular expressions compiled once and read-only tables). On inputs of
+// tens of thousands of lines it scans lines on two goroutines.
 //
 // # What it does
 //
 // [Compress] classifies the output by the job's command (unwrapping shell
-// wrappers such as sh -c '…', bash -lc '…', env X=1 …, cd dir && …) and,
-// failing that, by the output's shape. The detected kind's summarizer ranks
-// every line: the failure lines of that kind (a failing test, a compiler
-// error, an ERROR log line), final totals, summary lines, failure messages,
-// their context, the head and the tail, ordinary lines, and noise (passing
-// tests, repeated log lines, progress updates, git hints). Lines are then
-// kept in that order of importance while they fit in [Input.MaxBytes].
+// wrappers such as sh -c '…', bash -lc '…', env X=1 …, cd dir && …, npx,
+// timeout) and, failing that, by the output's shape. The detected kind's
+// summarizer ranks every line, from most to least important: final totals
+// ("FAIL", "Tests: 3 failed", kept first within a quarter of the budget),
+// the failures of that kind (a failing test, a compiler error, an ERROR log
+// line, a panic; past the third failure that looks like an earlier one
+// once numbers and ids are set aside, failures rank as ordinary lines,
+// except that test runners keep every failing test and logs the first five
+// of each error), summaries
+// (package results, file headers, commit subjects), failure messages, the
+// head and the tail, context (source excerpts, stack frames), ordinary
+// lines, and noise (passing tests, repeated log lines, progress updates,
+// git hints).
+//
+// [Auto] returns a text that fits unchanged; one that does not keeps lines
+// by rank while they fit, then fills what room is left with ordinary lines
+// and noise from both ends (three bytes at the tail for one at the head).
+// [Always] and the forced kinds ([Errors], [Tests], …) keep only what ranks
+// above ordinary lines, within [Input.MaxBytes]: a summary.
 //
 // Compress only ever selects: the returned text is the input's kept lines
 // (or, for a very long line, its first and last bytes), in their original
