@@ -108,7 +108,7 @@ func observeFlags(fs *flagSet, o *jobs.Observation, offset bool) {
 	fs.StringVar(&o.Stream, "stream", "", "`stream` to show: output, stdout or stderr")
 	fs.IntVar(&o.MaxBytes, "max_bytes", 0, "show at most `n` bytes of output (default 16384)")
 	fs.BoolVar(&o.Raw, "raw", false, "keep terminal escape sequences and carriage returns")
-	fs.StringVar(&o.Compress, "compress", "", "output compression `mode`: auto (the default) or off")
+	fs.StringVar(&o.Compress, "compress", "", "output compression `mode`: auto (the default), always, off, or a kind: errors, tests, logs, diff, json, table, summary")
 }
 
 func runVerb(ctx context.Context, inv *invocation, args []string) int {

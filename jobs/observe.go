@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/agent-exec/agent-exec/compress"
 	"github.com/agent-exec/agent-exec/jobstore"
 	"github.com/agent-exec/agent-exec/output"
 )
@@ -84,12 +85,19 @@ func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
 	default:
 		return invalid("view", "must be text or screen, not %q", o.View)
 	}
-	switch o.Compress {
-	case "", "auto", "off":
-	default:
-		return invalid("compress", "%q is not available in this version; use auto or off", o.Compress)
+	if _, err := compress.ParseMode(o.Compress); err != nil {
+		return invalid("compress", "%v", err)
 	}
 	return nil
+}
+
+// spanStart is where the span of a window request begins (a tail's span
+// is the whole log).
+func spanStart(req output.Request) int64 {
+	if req.Tail {
+		return 0
+	}
+	return req.Start
 }
 
 // streamLog picks the log file a window reads.
@@ -161,6 +169,11 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 		Start: win.Start, End: win.End, NextOffset: win.NextOffset, Truncated: win.Truncated}
 	if win.Omitted != nil {
 		env.Output.Omitted = &Range{Start: win.Omitted.Start, End: win.Omitted.End}
+	}
+	if mode, _ := compress.ParseMode(o.Compress); compressible(v, o, mode) {
+		if err := compressWindow(env.Output, w.file, m, o, mode, spanStart(req), win.End); err != nil {
+			return nil, err
+		}
 	}
 	env.Wait = wv
 	return env, nil
