@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -143,14 +144,21 @@ func (sv *super) main(hs *os.File) int {
 		reply(hs, handshake{Error: err.Error()})
 		return 1
 	}
+	served := make(chan struct{})
 	defer func() {
 		ln.Close()
+		// Answers still being written (the reply to the request that
+		// ended the run, say) reach their callers before the process exits.
+		<-served
 		os.Remove(filepath.Join(sv.dir, jobstore.ControlSocket))
 		dirf.Close()
 	}()
 	reqs := make(chan ctlCall)
 	done := make(chan struct{})
-	go serveControl(ln, reqs, done)
+	go func() {
+		defer close(served)
+		serveControl(ln, reqs, done)
+	}()
 
 	offsets, err := sv.start()
 	if err != nil {
@@ -356,14 +364,19 @@ type ctlCall struct {
 
 // serveControl answers control connections until ln is closed. Requests
 // go to the loop through calls; once done is closed (the run is over) they
-// are answered at once: there is nothing left to act on.
+// are answered at once: there is nothing left to act on. It returns once
+// ln is closed and every answer has been written.
 func serveControl(ln net.Listener, calls chan<- ctlCall, done <-chan struct{}) {
+	var conns sync.WaitGroup
+	defer conns.Wait()
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			return // closed
 		}
+		conns.Add(1)
 		go func() {
+			defer conns.Done()
 			defer conn.Close()
 			_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 			req, err := decodeRequest(conn)
