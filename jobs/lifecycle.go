@@ -178,19 +178,12 @@ func (s *Service) Start(ctx context.Context, req *StartRequest, progress Progres
 }
 
 func (s *Service) startCreated(id string) error {
-	l, err := s.store.LockJob(id)
-	if err != nil {
-		return err
-	}
-	defer l.Unlock()
-	_, st, err := s.current(id)
-	if err != nil {
-		return err
-	}
-	if st.State != jobstore.StateCreated {
-		return stateErr("job %s is %s, not created: start runs a created job once; use restart to run it again", id, st.State)
-	}
-	return s.launch(id, 1)
+	return s.locked(id, func(_ *jobstore.Meta, st *jobstore.State) error {
+		if st.State != jobstore.StateCreated {
+			return stateErr("job %s is %s, not created: start runs a created job once; use restart to run it again", id, st.State)
+		}
+		return s.launch(id, 1)
+	})
 }
 
 // Restart stops the current run of a job, if any, and starts a new run of
@@ -215,22 +208,14 @@ func (s *Service) Restart(ctx context.Context, req *RestartRequest, progress Pro
 }
 
 func (s *Service) restart(ctx context.Context, typ, id string, sig syscall.Signal, grace float64, obs *Observation, progress Progress) (*Envelope, error) {
-	l, err := s.store.LockJob(id)
-	if err != nil {
-		return nil, err
-	}
-	_, st, err := s.current(id)
-	if err == nil && st.State == jobstore.StateRunning {
-		st, err = s.stop(ctx, id, sig, grace)
-		if err == nil && st.State == jobstore.StateRunning {
-			err = stateErr("job %s did not stop within %gs of %s and SIGKILL; not restarted", id, grace, unix.SignalName(sig))
+	err := s.locked(id, func(_ *jobstore.Meta, st *jobstore.State) error {
+		st, err := s.stopRun(ctx, id, st, sig, grace)
+		if err != nil {
+			return err
 		}
-	}
-	if err == nil {
 		_ = s.store.AppendEvent(id, jobstore.Event{Event: "restarted", Run: st.Run + 1})
-		err = s.launch(id, st.Run+1)
-	}
-	l.Unlock()
+		return s.launch(id, st.Run+1)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -256,19 +241,39 @@ func (s *Service) stop(ctx context.Context, id string, sig syscall.Signal, grace
 
 // stopLocked ends job id's run, if it is running, under the job lock.
 func (s *Service) stopLocked(ctx context.Context, id string, sig syscall.Signal, grace float64) error {
+	return s.locked(id, func(_ *jobstore.Meta, st *jobstore.State) error {
+		_, err := s.stopRun(ctx, id, st, sig, grace)
+		return err
+	})
+}
+
+// locked runs f holding job id's operation lock, with the job's current
+// definition and state.
+func (s *Service) locked(id string, f func(*jobstore.Meta, *jobstore.State) error) error {
 	l, err := s.store.LockJob(id)
 	if err != nil {
 		return err
 	}
 	defer l.Unlock()
-	_, st, err := s.current(id)
-	if err == nil && st.State == jobstore.StateRunning {
-		st, err = s.stop(ctx, id, sig, grace)
-		if err == nil && st.State == jobstore.StateRunning {
-			err = stateErr("job %s did not stop within %gs of %s and SIGKILL", id, grace, unix.SignalName(sig))
-		}
+	m, st, err := s.current(id)
+	if err != nil {
+		return err
 	}
-	return err
+	return f(m, st)
+}
+
+// stopRun ends job id's run if st says it is running (the caller holds the
+// job lock) and returns the state it ended in; it fails when the run would
+// not stop even after SIGKILL.
+func (s *Service) stopRun(ctx context.Context, id string, st *jobstore.State, sig syscall.Signal, grace float64) (*jobstore.State, error) {
+	if st.State != jobstore.StateRunning {
+		return st, nil
+	}
+	st, err := s.stop(ctx, id, sig, grace)
+	if err == nil && st.State == jobstore.StateRunning {
+		err = stateErr("job %s did not stop within %gs of %s and then SIGKILL", id, grace, unix.SignalName(sig))
+	}
+	return st, err
 }
 
 // Kill signals the whole tree of a running job and reports its final state.
@@ -285,31 +290,26 @@ func (s *Service) Kill(ctx context.Context, req *KillRequest) (*Envelope, error)
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.store.LockJob(id)
-	if err != nil {
-		return nil, err
-	}
-	defer l.Unlock()
-	m, st, err := s.current(id)
-	if err != nil {
-		return nil, err
-	}
 	env := envelope("kill")
 	// The kill output schema requires signal: it names the signal asked
 	// for, also when the job had already finished and nothing was sent.
 	env.Signal = unix.SignalName(sig)
-	escalated := false
-	switch st.State {
-	case jobstore.StateCreated:
-		return nil, stateErr("job %s was never started; delete it, or start it first", id)
-	case jobstore.StateRunning:
-		if st, err = s.stop(ctx, id, sig, grace); err != nil {
-			return nil, err
+	err = s.locked(id, func(m *jobstore.Meta, st *jobstore.State) error {
+		if st.State == jobstore.StateCreated {
+			return stateErr("job %s was never started; delete it, or start it first", id)
 		}
-		escalated = sig != unix.SIGKILL && st.Signal == "SIGKILL"
+		wasRunning := st.State == jobstore.StateRunning
+		st, err := s.stopRun(ctx, id, st, sig, grace)
+		if err != nil {
+			return err
+		}
+		escalated := wasRunning && sig != unix.SIGKILL && st.Signal == "SIGKILL"
+		env.Job, env.Escalated = s.view(m, st), &escalated
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	env.Job = s.view(m, st)
-	env.Escalated = &escalated
 	return env, nil
 }
 
@@ -320,32 +320,21 @@ func (s *Service) Delete(ctx context.Context, req *DeleteRequest) (*Envelope, er
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.store.LockJob(id)
+	err = s.locked(id, func(_ *jobstore.Meta, st *jobstore.State) error {
+		if st.State == jobstore.StateRunning && !req.Force {
+			return stateErr("job %s is running; kill it first, or delete with force", id)
+		}
+		if _, err := s.stopRun(ctx, id, st, unix.SIGTERM, 2); err != nil {
+			return err
+		}
+		// The run is over, but its supervisor may still be writing its last
+		// event and removing its socket: wait for it to exit.
+		if sl, err := s.store.LockSupervisor(id); err == nil {
+			sl.Unlock()
+		}
+		return s.store.Remove(id)
+	})
 	if err != nil {
-		return nil, err
-	}
-	defer l.Unlock()
-	_, st, err := s.current(id)
-	if err != nil {
-		return nil, err
-	}
-	if st.State == jobstore.StateRunning {
-		if !req.Force {
-			return nil, stateErr("job %s is running; kill it first, or delete with force", id)
-		}
-		if st, err = s.stop(ctx, id, unix.SIGTERM, 2); err != nil {
-			return nil, err
-		}
-		if st.State == jobstore.StateRunning {
-			return nil, stateErr("job %s did not stop; not deleted", id)
-		}
-	}
-	// The run is over, but its supervisor may still be writing its last
-	// event and removing its socket: wait for it to exit.
-	if sl, err := s.store.LockSupervisor(id); err == nil {
-		sl.Unlock()
-	}
-	if err := s.store.Remove(id); err != nil {
 		return nil, err
 	}
 	env := envelope("delete")
