@@ -2,6 +2,7 @@ package integration_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -77,7 +78,7 @@ func TestDurableAcrossServers(t *testing.T) {
 	}
 	s1.stop() // closes stdin; the server must exit by itself, status 0
 
-	for _, p := range append(procs, sv) {
+	for _, p := range append(slices.Clone(procs), sv) {
 		if !p.alive() {
 			t.Fatalf("%s died with the server", p)
 		}
@@ -122,7 +123,7 @@ func TestServerKilledMidWait(t *testing.T) {
 		t.Errorf("observe returned %s from a killed server", res.rep.text)
 	}
 
-	for _, p := range append(procs, sv) {
+	for _, p := range append(slices.Clone(procs), sv) {
 		if !p.alive() {
 			t.Fatalf("%s died with the server", p)
 		}

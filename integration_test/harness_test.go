@@ -547,10 +547,10 @@ func (s *server) runJob(command any, extra obj) *envelope {
 	return s.ok("run", args)
 }
 
-// started runs a long-lived shell command and returns once it has printed
+// started runs a long-lived command and returns once it has printed
 // a line matching ready (or at once when ready is ""). The job must still
 // be running.
-func (s *server) started(command string, ready string, extra obj) *envelope {
+func (s *server) started(command any, ready string, extra obj) *envelope {
 	s.t.Helper()
 	args := obj{"until": 0}
 	if ready != "" {
@@ -561,10 +561,10 @@ func (s *server) started(command string, ready string, extra obj) *envelope {
 	}
 	env := s.runJob(command, args)
 	if env.Job.State != "running" {
-		s.t.Fatalf("run %q: state %s (%s), want running; output %q", command, env.Job.State, env.Job.Reason, env.Output.Text)
+		s.t.Fatalf("run %v: state %s (%s), want running; output %q", command, env.Job.State, env.Job.Reason, env.Output.Text)
 	}
 	if ready != "" && env.Wait.Reason != "matched" {
-		s.t.Fatalf("run %q: wait ended by %s, want matched %q; output %q", command, env.Wait.Reason, ready, env.Output.Text)
+		s.t.Fatalf("run %v: wait ended by %s, want matched %q; output %q", command, env.Wait.Reason, ready, env.Output.Text)
 	}
 	return env
 }
@@ -623,5 +623,3 @@ func (t *teeReader) Close() error { return t.r.Close() }
 
 // jobDir returns the directory of job id.
 func (s *server) jobDir(id string) string { return filepath.Join(s.root.dir, id) }
-
-func ptr[T any](v T) *T { return &v }

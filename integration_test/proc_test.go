@@ -220,18 +220,3 @@ func stopLeftovers(t *testing.T, root string, ids map[string]bool) int {
 	t.Errorf("cleanup: processes of %s keep appearing", root)
 	return killed
 }
-
-// waitFor polls cond every 5 ms until it holds, for at most d. It is only
-// for external process state no event announces (e.g. a process the test
-// does not own showing up); everything the server reports is awaited
-// through the server's own waits instead.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
