@@ -44,8 +44,11 @@ func runMCP(root string, args []string) int {
 		return exitUsage
 	}
 	if runUntil > maxUntil {
-		log.Error("bad configuration", "err", fmt.Sprintf("%s (%v) is larger than %s (%v)", envDefaultUntil, runUntil, envMaxUntil, maxUntil))
-		return exitUsage
+		if _, set := os.LookupEnv(envDefaultUntil); set {
+			log.Error("bad configuration", "err", fmt.Sprintf("%s (%v) is larger than %s (%v)", envDefaultUntil, runUntil, envMaxUntil, maxUntil))
+			return exitUsage
+		}
+		runUntil = maxUntil // the default wait never exceeds a configured maximum
 	}
 	svc, err := openService(root, jobs.Options{MaxUntil: maxUntil, RunUntil: runUntil, Log: log})
 	if err != nil {

@@ -168,7 +168,7 @@ func TestEnvConfigCap(t *testing.T) {
 		// A maximum below the built-in run default (10 s) must cap that
 		// default too, not stop the server.
 		if msg, refused := refusesToStart(t, "AGENT_EXEC_MCP_MAX_UNTIL_SECONDS=2"); refused {
-			t.Skipf("KNOWN BUG (cli/mcp.go, runMCP): AGENT_EXEC_MCP_MAX_UNTIL_SECONDS=2 alone refuses to start: %s", msg)
+			t.Fatalf("AGENT_EXEC_MCP_MAX_UNTIL_SECONDS=2 alone refuses to start: %s", msg)
 		}
 		s := startServer(t, withEnv("AGENT_EXEC_MCP_MAX_UNTIL_SECONDS=2"))
 		checkCap(t, s)
