@@ -89,3 +89,39 @@ func TestInputToAJobThatNeverReads(t *testing.T) {
 		t.Fatalf("input = %+v, want a partial write reported", in.Input)
 	}
 }
+
+func TestObserveScreen(t *testing.T) {
+	s := newService(t)
+	draw := `printf '\033[2J\033[H0123456789\033[5;10HX\033]0;my title\007'; echo; echo drawn; read x`
+	env := mustRun(t, s, &RunRequest{
+		Definition:  Definition{Command: Command{draw}, TTY: true, Cols: 40, Rows: 8},
+		Observation: Observation{WaitFor: "drawn"},
+	})
+	id := env.Job.JobID
+	check := func(what string, scrLines []string, title string, rows int) {
+		t.Helper()
+		if len(scrLines) != rows || scrLines[0] != "0123456789" || scrLines[4] != "         X" || title != "my title" {
+			t.Fatalf("%s screen = %q title %q", what, scrLines, title)
+		}
+	}
+	live, err := s.Observe(t.Context(), &StartRequest{JobID: id, Observation: Observation{View: "screen"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("live", live.Screen.Lines, live.Screen.Title, 8)
+	if _, err := s.Input(t.Context(), &InputRequest{JobID: id, Text: text("\r"), Observation: Observation{Until: f64(10)}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ended, err := s.Observe(t.Context(), &StartRequest{JobID: id, Observation: Observation{View: "screen", Until: f64(10)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ended.Job.State != jobstore.StateExited {
+		t.Fatalf("job = %+v", ended.Job)
+	}
+	check("replayed", ended.Screen.Lines, ended.Screen.Title, 8)
+	plain := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"true"}}})
+	if _, err := s.Observe(t.Context(), &StartRequest{JobID: plain.Job.JobID, Observation: Observation{View: "screen"}}, nil); codeOf(err) != CodeInvalidInput {
+		t.Fatalf("screen of a plain job = %v, want invalid_input", err)
+	}
+}

@@ -176,5 +176,10 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 		}
 	}
 	env.Wait = wv
+	if o.View == "screen" {
+		if env.Screen, err = s.screenOf(m, st, w.file); err != nil {
+			return nil, err
+		}
+	}
 	return env, nil
 }

@@ -135,23 +135,19 @@ func attachPipe(cmd *exec.Cmd) (w, r *os.File, err error) {
 	return w, r, nil
 }
 
-// copyTerminal copies the terminal's output to log (and to screen, when
-// set) until the last holder of the slave side is gone (EIO), then closes
-// done. Nothing written before the exit is lost: the master keeps it until
-// read.
-func copyTerminal(master *os.File, log io.Writer, screen io.Writer, done chan<- struct{}) {
+// copyTerminal copies the terminal's output to log until the last holder
+// of the slave side is gone (EIO), calling wrote after each chunk, then
+// closes done. Nothing written before the exit is lost: the master keeps it
+// until read.
+func copyTerminal(master *os.File, log io.Writer, wrote func(), done chan<- struct{}) {
 	defer close(done)
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := master.Read(buf)
 		if n > 0 {
-			if _, werr := log.Write(buf[:n]); werr != nil {
-				// A full disk must not wedge the job: keep draining.
-				_ = werr
-			}
-			if screen != nil {
-				screen.Write(buf[:n])
-			}
+			// A full disk must not wedge the job: keep draining.
+			_, _ = log.Write(buf[:n])
+			wrote()
 		}
 		if err != nil {
 			return // EIO once every slave fd is closed, or the master closed

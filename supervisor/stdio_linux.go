@@ -3,7 +3,6 @@ package supervisor
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,19 +15,6 @@ import (
 // terminalDrain bounds the wait for a terminal's last output once every
 // process of the job is gone (EIO normally comes at once).
 const terminalDrain = 5 * time.Second
-
-// screenModel renders a terminal's output into the screen a person would
-// see. Write is called from the copier goroutine; Resize and Snapshot from
-// the loop; implementations lock as needed.
-type screenModel interface {
-	io.Writer
-	Resize(cols, rows int)
-	Snapshot() *Screen
-}
-
-// newScreen makes the screen model of a tty job; nil when none is
-// available.
-var newScreen = func(cols, rows int) screenModel { return nil }
 
 // connectStdio wires the workload's standard streams: the log files
 // themselves (the kernel writes the bytes), or a pseudo-terminal whose
@@ -89,19 +75,16 @@ func setEnv(env []string, key, value string, given map[string]string) []string {
 
 // startInput runs once the workload has started: the supervisor drops its
 // copy of the child's end and, for a tty job, starts copying the output.
-func (sv *super) startInput() {
+func (sv *super) startInput(logStart int64) {
 	if sv.childEnd != nil {
 		sv.childEnd.Close()
 		sv.childEnd = nil
 	}
 	if sv.meta.TTY {
-		sv.screen = newScreen(sv.meta.Cols, sv.meta.Rows)
 		sv.termDone = make(chan struct{})
-		var screen io.Writer
-		if sv.screen != nil {
-			screen = sv.screen
-		}
-		go copyTerminal(sv.input.f, sv.termLog, screen, sv.termDone)
+		sv.screen = newScreenFeeder(filepath.Join(sv.dir, jobstore.OutputLog), logStart, sv.meta.Cols, sv.meta.Rows)
+		go sv.screen.run(sv.termDone)
+		go copyTerminal(sv.input.f, sv.termLog, sv.screen.notify, sv.termDone)
 	}
 }
 
@@ -152,7 +135,7 @@ func (sv *super) handleInput(req Request) Response {
 			return resp
 		}
 		if sv.screen != nil {
-			sv.screen.Resize(req.Cols, req.Rows)
+			sv.screen.resize(req.Cols, req.Rows)
 		}
 	}
 	if len(req.Data) > 0 {
@@ -181,5 +164,5 @@ func (sv *super) handleScreen() Response {
 	if sv.screen == nil {
 		return Response{Error: "no screen: the job was not started with tty"}
 	}
-	return Response{OK: true, Run: sv.run, PID: sv.mainPID, Screen: sv.screen.Snapshot()}
+	return Response{OK: true, Run: sv.run, PID: sv.mainPID, Screen: sv.screen.current()}
 }

@@ -98,7 +98,7 @@ type super struct {
 	childEnd *os.File
 	termLog  *os.File
 	termDone chan struct{}
-	screen   screenModel
+	screen   *screenFeeder
 
 	mainDone      bool
 	leftoversTold bool // the main process's leftovers got their SIGTERM
@@ -208,7 +208,7 @@ func (sv *super) start() (map[string]int64, error) {
 		sv.closeInput()
 		return offsets, err
 	}
-	sv.startInput()
+	sv.startInput(offsets["output"])
 	sv.mainPID = cmd.Process.Pid
 	sv.startedAt = time.Now()
 	start, err := StartTime(sv.mainPID)

@@ -1,0 +1,69 @@
+package jobs
+
+import (
+	"io"
+	"os"
+	"time"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/output"
+	"github.com/agent-exec/agent-exec/screen"
+	"github.com/agent-exec/agent-exec/supervisor"
+)
+
+// replayTail is how much of a finished run's output is replayed to draw
+// its last screen: enough for any full-screen program's last redraw.
+const replayTail = 256 << 10
+
+// screenOf returns the screen of tty job m: the supervisor's live one while
+// the job runs, else the last screen of its latest run, drawn by replaying
+// the end of its output. Masked values are redacted on the screen too.
+func (s *Service) screenOf(m *jobstore.Meta, st *jobstore.State, log string) (*supervisor.Screen, error) {
+	if !m.TTY {
+		return nil, invalid("view", "job %s has no terminal: view screen is for jobs started with tty", m.ID)
+	}
+	var scr *supervisor.Screen
+	if st.State == jobstore.StateRunning {
+		if resp, err := supervisor.Send(s.store.Dir(m.ID), supervisor.Request{Op: supervisor.OpScreen}, 5*time.Second); err == nil {
+			scr = resp.Screen
+		}
+	}
+	if scr == nil {
+		data, err := readTail(log, st.LogOffset["output"], replayTail)
+		if err != nil {
+			return nil, err
+		}
+		scr = supervisor.ScreenOf(screen.Render(data, m.Cols, m.Rows))
+	}
+	sec := secrets(m)
+	for i, line := range scr.Lines {
+		scr.Lines[i] = output.Redact(line, sec)
+	}
+	scr.Title = output.Redact(scr.Title, sec)
+	return scr, nil
+}
+
+// readTail reads the last limit bytes of the log from offset from on.
+func readTail(path string, from, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	start := max(from, fi.Size()-limit)
+	if start >= fi.Size() {
+		return nil, nil
+	}
+	buf := make([]byte, fi.Size()-start)
+	if _, err := f.ReadAt(buf, start); err != nil && err != io.EOF {
+		return nil, err
+	}
+	return buf, nil
+}
