@@ -51,7 +51,21 @@ type envelope struct {
 	JobID         string      `json:"job_id"`
 	Deleted       bool        `json:"deleted"`
 	Input         *inputView  `json:"input"`
+	Screen        *screenView `json:"screen"`
 	Error         *errorView  `json:"error"`
+}
+
+// screenView is observe's view of a tty job's screen.
+type screenView struct {
+	Cols   int      `json:"cols"`
+	Rows   int      `json:"rows"`
+	Lines  []string `json:"lines"`
+	Cursor struct {
+		Row int `json:"row"`
+		Col int `json:"col"`
+	} `json:"cursor"`
+	Title     string `json:"title"`
+	AltScreen bool   `json:"alt_screen"`
 }
 
 type jobView struct {
