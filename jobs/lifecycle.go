@@ -192,15 +192,7 @@ func (s *Service) Restart(ctx context.Context, req *RestartRequest, progress Pro
 	if err := s.checkObservation(&req.Observation, false); err != nil {
 		return nil, err
 	}
-	sig, err := parseSignal(req.Signal)
-	if err != nil {
-		return nil, err
-	}
-	grace, err := graceOf(req.Grace)
-	if err != nil {
-		return nil, err
-	}
-	id, err := s.store.Resolve(req.JobID)
+	id, sig, grace, err := s.stopArgs(req.JobID, req.Signal, req.Grace)
 	if err != nil {
 		return nil, err
 	}
@@ -278,15 +270,7 @@ func (s *Service) stopRun(ctx context.Context, id string, st *jobstore.State, si
 
 // Kill signals the whole tree of a running job and reports its final state.
 func (s *Service) Kill(ctx context.Context, req *KillRequest) (*Envelope, error) {
-	sig, err := parseSignal(req.Signal)
-	if err != nil {
-		return nil, err
-	}
-	grace, err := graceOf(req.Grace)
-	if err != nil {
-		return nil, err
-	}
-	id, err := s.store.Resolve(req.JobID)
+	id, sig, grace, err := s.stopArgs(req.JobID, req.Signal, req.Grace)
 	if err != nil {
 		return nil, err
 	}
@@ -340,6 +324,21 @@ func (s *Service) Delete(ctx context.Context, req *DeleteRequest) (*Envelope, er
 	env := envelope("delete")
 	env.JobID, env.Deleted = id, true
 	return env, nil
+}
+
+// stopArgs checks the arguments of kill and restart: the signal, the
+// grace and the job.
+func (s *Service) stopArgs(ref string, signal json.RawMessage, g *float64) (string, syscall.Signal, float64, error) {
+	sig, err := parseSignal(signal)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	grace, err := graceOf(g)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	id, err := s.store.Resolve(ref)
+	return id, sig, grace, err
 }
 
 func graceOf(g *float64) (float64, error) {
