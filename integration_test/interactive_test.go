@@ -33,8 +33,9 @@ func TestInputPipe(t *testing.T) {
 	if in := rep.env.Input; in == nil || in.Bytes != 6 || in.Written != 6 || in.EOF {
 		t.Errorf("input view = %+v, want 6 bytes written", in)
 	}
-	end := s.ok("input", obj{"job_id": id, "eof": true, "until": 10})
-	if end.Job.State != "exited" || *end.Job.ExitCode != 0 || end.Output.Text != "bye\n" {
+	s.ok("input", obj{"job_id": id, "eof": true, "until": 10, "wait_for": "bye"})
+	end := s.ok("observe", obj{"job_id": id, "until": 30})
+	if end.Job.State != "exited" || *end.Job.ExitCode != 0 || !strings.HasSuffix(end.Output.Text, "bye\n") {
 		t.Errorf("after eof: job %s, output %q", end.Job.State, end.Output.Text)
 	}
 	s.fail("input", obj{"job_id": id, "text": "late\n"}, "invalid_state")
@@ -53,7 +54,7 @@ func TestInputTTY(t *testing.T) {
 	if in.Wait.Reason != "matched" || !strings.Contains(in.Output.Text, "hi ada") {
 		t.Errorf("input answer = %q, wait %+v", in.Output.Text, in.Wait)
 	}
-	obs := s.ok("observe", obj{"job_id": id, "until": 10})
+	obs := s.ok("observe", obj{"job_id": id, "until": 30})
 	if obs.Job.State != "exited" {
 		t.Errorf("tty job after its line: %s", obs.Job.State)
 	}

@@ -18,12 +18,14 @@ func TestREPLConversation(t *testing.T) {
 		{"print(x)\r", "42\n"},
 		{"'a' * 3\r", "'aaa'\n"},
 	} {
-		got := s.ok("input", obj{"job_id": id, "text": tc.in, "wait_for": `>>> $`, "until": 10})
+		got := s.ok("input", obj{"job_id": id, "text": tc.in, "wait_for": `>>> $`, "until": 30})
 		if got.Wait.Reason != "matched" || !strings.Contains(got.Output.Text, tc.want) {
 			t.Fatalf("input %q = %q (wait %s), want %q", tc.in, got.Output.Text, got.Wait.Reason, tc.want)
 		}
 	}
-	end := s.ok("input", obj{"job_id": id, "keys": []string{"ctrl-d"}, "until": 10})
+	s.ok("input", obj{"job_id": id, "keys": []string{"ctrl-d"}})
+	// input returns once the echo goes quiet; python's exit may come later.
+	end := s.ok("observe", obj{"job_id": id, "until": 30})
 	if end.Job.State != "exited" || *end.Job.ExitCode != 0 {
 		t.Fatalf("after ctrl-d: %+v", end.Job)
 	}
@@ -37,7 +39,7 @@ func TestTerminalResize(t *testing.T) {
 	if !strings.Contains(env.Output.Text, "30 90") {
 		t.Fatalf("initial size: %q", env.Output.Text)
 	}
-	got := s.ok("input", obj{"job_id": env.Job.JobID, "cols": 50, "rows": 12, "keys": []string{"enter"}, "wait_for": `^12 50`, "until": 10})
+	got := s.ok("input", obj{"job_id": env.Job.JobID, "cols": 50, "rows": 12, "keys": []string{"enter"}, "wait_for": `^12 50`, "until": 30})
 	if got.Wait.Reason != "matched" || !got.Input.Resized {
 		t.Fatalf("after resize: %q %+v", got.Output.Text, got.Input)
 	}
@@ -53,11 +55,12 @@ func TestCtrlCReachesTheForegroundProgram(t *testing.T) {
 	env := s.started(`trap 'echo caught; exit 42' INT; printf 'Continue? [y/N] '; read a; echo "answer=$a"; while :; do sleep 1; done`,
 		`\[y/N\] $`, obj{"tty": true})
 	id := env.Job.JobID
-	ans := s.ok("input", obj{"job_id": id, "text": "y\r", "wait_for": "answer=y", "until": 10})
+	ans := s.ok("input", obj{"job_id": id, "text": "y\r", "wait_for": "answer=y", "until": 30})
 	if ans.Wait.Reason != "matched" {
 		t.Fatalf("answer: %q", ans.Output.Text)
 	}
-	got := s.ok("input", obj{"job_id": id, "keys": []string{"ctrl-c"}, "until": 10})
+	s.ok("input", obj{"job_id": id, "keys": []string{"ctrl-c"}, "until": 30, "wait_for": "caught"})
+	got := s.ok("observe", obj{"job_id": id, "until": 30})
 	if got.Job.State != "exited" || *got.Job.ExitCode != 42 || !strings.Contains(got.Output.Text, "caught") {
 		t.Fatalf("after ctrl-c: state %s exit %v output %q", got.Job.State, got.Job.ExitCode, got.Output.Text)
 	}
@@ -68,8 +71,12 @@ func TestEOFEndsCat(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	id := s.runJob([]string{"cat"}, obj{"interactive": true, "until": 0}).Job.JobID
-	got := s.ok("input", obj{"job_id": id, "text": "abc\n", "eof": true, "until": 10})
-	if got.Job.State != "exited" || *got.Job.ExitCode != 0 || got.Output.Text != "abc\n" || !got.Input.EOF {
+	in := s.ok("input", obj{"job_id": id, "text": "abc\n", "eof": true, "until": 30})
+	got := s.ok("observe", obj{"job_id": id, "until": 30})
+	if !in.Input.EOF {
+		t.Errorf("input view = %+v, want eof", in.Input)
+	}
+	if got.Job.State != "exited" || *got.Job.ExitCode != 0 || got.Output.Text != "abc\n" {
 		t.Fatalf("cat after eof: %s %v %q", got.Job.State, got.Job.ExitCode, got.Output.Text)
 	}
 }
@@ -83,7 +90,7 @@ func TestInputAfterServerRestart(t *testing.T) {
 	id := s1.started(`while read -r l; do echo "echo:$l"; done`, "", obj{"interactive": true}).Job.JobID
 	s1.stop()
 	s2 := startServer(t, onRoot(r))
-	got := s2.ok("input", obj{"job_id": id, "text": "ping\n", "wait_for": "echo:ping", "until": 10})
+	got := s2.ok("input", obj{"job_id": id, "text": "ping\n", "wait_for": "echo:ping", "until": 30})
 	if got.Wait.Reason != "matched" {
 		t.Fatalf("input via a new server: %q", got.Output.Text)
 	}
@@ -107,8 +114,8 @@ func TestScreenOfACursorDrawingProgram(t *testing.T) {
 	if sc.Cursor.Row != 2 || sc.Cursor.Col != 1 {
 		t.Errorf("cursor = %+v, want row 2 col 1", sc.Cursor)
 	}
-	s.ok("input", obj{"job_id": id, "keys": []string{"enter"}, "until": 10})
-	after := s.ok("observe", obj{"job_id": id, "view": "screen", "until": 10})
+	s.ok("input", obj{"job_id": id, "keys": []string{"enter"}, "until": 30})
+	after := s.ok("observe", obj{"job_id": id, "view": "screen", "until": 30})
 	if after.Job.State != "exited" || after.Screen == nil || after.Screen.Lines[0] != "header" {
 		t.Fatalf("screen after the job ended = %+v (%s)", after.Screen, after.Job.State)
 	}

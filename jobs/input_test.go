@@ -13,13 +13,13 @@ func TestInputREPLOnTerminal(t *testing.T) {
 	s := newService(t)
 	env := mustRun(t, s, &RunRequest{
 		Definition:  Definition{Command: Command{"python3", "-i", "-q"}, TTY: true},
-		Observation: Observation{WaitFor: `>>> $`},
+		Observation: Observation{WaitFor: `>>> $`, Until: f64(30)},
 	})
 	if env.Wait.Reason != WaitMatched || !env.Job.TTY {
 		t.Fatalf("run = %+v %+v, want the prompt", env.Job, env.Wait)
 	}
 	id := env.Job.JobID
-	in, err := s.Input(t.Context(), &InputRequest{JobID: id, Text: text("1+1\r"), Observation: Observation{WaitFor: `>>> $`}}, nil)
+	in, err := s.Input(t.Context(), &InputRequest{JobID: id, Text: text("1+1\r"), Observation: Observation{WaitFor: `>>> $`, Until: f64(30)}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,14 +27,19 @@ func TestInputREPLOnTerminal(t *testing.T) {
 		t.Fatalf("input answer = %q (%+v), want 2", in.Output.Text, in.Input)
 	}
 	sz, err := s.Input(t.Context(), &InputRequest{JobID: id, Cols: 50, Rows: 10,
-		Text: text("import os; print(os.get_terminal_size())\r"), Observation: Observation{WaitFor: `>>> $`}}, nil)
+		Text: text("import os; print(os.get_terminal_size())\r"), Observation: Observation{WaitFor: `columns=\d+, lines=\d+`, Until: f64(30)}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(sz.Output.Text, "columns=50, lines=10") {
 		t.Fatalf("after resize: %q", sz.Output.Text)
 	}
-	end, err := s.Input(t.Context(), &InputRequest{JobID: id, EOF: true, Observation: Observation{Until: f64(10)}}, nil)
+	if _, err := s.Input(t.Context(), &InputRequest{JobID: id, EOF: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The input call returns once the echo went quiet; python's exit may
+	// come later: wait for it.
+	end, err := s.Observe(t.Context(), &StartRequest{JobID: id, Observation: Observation{Until: f64(10)}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +52,16 @@ func TestInputCtrlCInterruptsForeground(t *testing.T) {
 	s := newService(t)
 	env := mustRun(t, s, &RunRequest{
 		Definition:  Definition{Command: Command{"trap 'echo caught; exit 42' INT; echo ready; while :; do sleep 1; done"}, TTY: true},
-		Observation: Observation{WaitFor: "ready"},
+		Observation: Observation{WaitFor: "ready", Until: f64(30)},
 	})
-	in, err := s.Input(t.Context(), &InputRequest{JobID: env.Job.JobID, Keys: []string{"ctrl-c"}, Observation: Observation{Until: f64(10)}}, nil)
+	in, err := s.Input(t.Context(), &InputRequest{JobID: env.Job.JobID, Keys: []string{"ctrl-c"}, Observation: Observation{Until: f64(10), WaitFor: "caught"}}, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if in.Job.State == jobstore.StateRunning { // the trap printed; the exit follows
+		if in, err = s.Observe(t.Context(), &StartRequest{JobID: env.Job.JobID, Observation: Observation{Until: f64(10), Offset: new(int64)}}, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if in.Job.State != jobstore.StateExited || *in.Job.ExitCode != 42 || !strings.Contains(in.Output.Text, "caught") {
 		t.Fatalf("after ctrl-c: %+v %q", in.Job, in.Output.Text)
@@ -61,7 +71,10 @@ func TestInputCtrlCInterruptsForeground(t *testing.T) {
 func TestInputPipeEOFAndNotInteractive(t *testing.T) {
 	s := newService(t)
 	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"cat"}, Interactive: true}, Observation: Observation{Until: f64(0)}})
-	in, err := s.Input(t.Context(), &InputRequest{JobID: env.Job.JobID, Text: text("hello\n"), EOF: true, Observation: Observation{Until: f64(10)}}, nil)
+	if _, err := s.Input(t.Context(), &InputRequest{JobID: env.Job.JobID, Text: text("hello\n"), EOF: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	in, err := s.Observe(t.Context(), &StartRequest{JobID: env.Job.JobID, Observation: Observation{Until: f64(30)}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +108,7 @@ func TestObserveScreen(t *testing.T) {
 	draw := `printf '\033[2J\033[H0123456789\033[5;10HX\033]0;my title\007'; echo; echo drawn; read x`
 	env := mustRun(t, s, &RunRequest{
 		Definition:  Definition{Command: Command{draw}, TTY: true, Cols: 40, Rows: 8},
-		Observation: Observation{WaitFor: "drawn"},
+		Observation: Observation{WaitFor: "drawn", Until: f64(30)},
 	})
 	id := env.Job.JobID
 	check := func(what string, scrLines []string, title string, rows int) {

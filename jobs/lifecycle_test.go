@@ -110,7 +110,7 @@ func TestKillEscalates(t *testing.T) {
 	s := newService(t)
 	env := mustRun(t, s, &RunRequest{
 		Definition:  Definition{Command: Command{"trap '' TERM; echo ready; while :; do sleep 1; done"}},
-		Observation: Observation{WaitFor: "ready"},
+		Observation: Observation{WaitFor: "ready", Until: f64(30)},
 	})
 	if env.Wait.Reason != WaitMatched {
 		t.Fatalf("wait = %+v", env.Wait)
