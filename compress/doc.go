@@ -24,7 +24,8 @@
 //
 // [Auto] returns a text that fits unchanged; one that does not keeps lines
 // by rank while they fit, then fills what room is left with ordinary lines
-// and noise from both ends (three bytes at the tail for one at the head).
+// from both ends (three bytes at the tail for one at the head); noise never
+// fills, since it costs a model tokens and tells it nothing.
 // [Always] and the forced kinds ([Errors], [Tests], …) keep only what ranks
 // above ordinary lines, within [Input.MaxBytes]: a summary.
 //

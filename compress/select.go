@@ -206,7 +206,9 @@ func (s *selection) add(i int) bool {
 // allocate keeps pieces by tier. Totals come first, from the last, within a
 // share of the budget; then each tier in document order, a piece that does
 // not fit being skipped for smaller ones. With fill (auto), ordinary lines
-// and then noise fill what is left, growing the head and the tail.
+// fill what is left, growing the head and the tail. Noise never fills: a
+// window of passing-test and progress lines costs a model tokens and tells
+// it nothing; every omitted run is one marker away.
 func (s *selection) allocate(fill bool) {
 	totals := s.byTier[tierTotals]
 	limit := s.budget / totalsShare
@@ -228,7 +230,6 @@ func (s *selection) allocate(fill bool) {
 	}
 	if fill {
 		s.fill(tierNormal)
-		s.fill(tierNoise)
 	}
 	s.closeCheapGaps()
 }
