@@ -104,6 +104,7 @@ func observeFlags(fs *flagSet, o *jobs.Observation, offset bool) {
 	fs.IntVar(&o.IdleMS, "idle_ms", 0, "stop waiting after `ms` milliseconds without output")
 	if offset {
 		fs.Var(int64Ptr{&o.Offset}, "offset", "show the output forward from byte `offset` (default: the tail)")
+		fs.StringVar(&o.View, "view", "", "`view`: text (the default) or screen (a tty job's screen as a person sees it)")
 	}
 	fs.StringVar(&o.Stream, "stream", "", "`stream` to show: output, stdout or stderr")
 	fs.IntVar(&o.MaxBytes, "max_bytes", 0, "show at most `n` bytes of output (default 16384)")

@@ -3,6 +3,7 @@ package jobs
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // keySequences are the bytes a terminal sends for each named key (xterm,
@@ -19,7 +20,8 @@ var keySequences = map[string]string{
 
 // KeyBytes translates named keys (enter, tab, esc, backspace, delete, the
 // arrows, home, end, pageup, pagedown, f1–f12, ctrl-a … ctrl-z, and a few
-// more such as ctrl-[ and ctrl-\) into the bytes a terminal would send.
+// more such as ctrl-[ and ctrl-\) into the bytes a terminal would send; a
+// single character stands for itself.
 // Names are case-insensitive; "c-x" and "ctrl+x" are accepted for ctrl-x.
 func KeyBytes(keys []string) ([]byte, error) {
 	var out []byte
@@ -34,6 +36,9 @@ func KeyBytes(keys []string) ([]byte, error) {
 }
 
 func keyBytes(k string) (string, error) {
+	if utf8.RuneCountInString(k) == 1 && k != "\x00" {
+		return k, nil // a single character is itself: "q", "y", "/"
+	}
 	name := strings.ToLower(strings.TrimSpace(k))
 	if s, ok := keySequences[name]; ok {
 		return s, nil

@@ -16,6 +16,7 @@ func TestKeyBytes(t *testing.T) {
 		{[]string{"tab", "esc", "backspace", "delete"}, "\t\x1b\x7f\x1b[3~", true},
 		{[]string{"home", "end", "pageup", "pagedown"}, "\x1b[H\x1b[F\x1b[5~\x1b[6~", true},
 		{[]string{"ctrl-]"}, "\x1d", true},
+		{[]string{"q", "Y", "é"}, "qYé", true},
 		{[]string{"ctrl-1"}, "", false},
 		{[]string{"f13"}, "", false},
 		{[]string{""}, "", false},
