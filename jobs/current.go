@@ -54,7 +54,10 @@ func (s *Service) checkSupervisor(id string, st *jobstore.State) (*jobstore.Stat
 		st.DurationMS = &d
 	}
 	if err := s.store.WriteState(id, st); err != nil {
-		return st, err
+		// Not recorded (a full disk, say): report the loss all the same and
+		// stop the leftovers; the next reader finds the loss again.
+		st.Error += "; recording this failed: " + err.Error()
+		s.log.Warn("record supervisor loss", "job_id", id, "err", err)
 	}
 	n := supervisor.StopLeftovers(id, st.PID, st.PIDStart, lostGrace)
 	s.log.Warn("supervisor lost", "job_id", id, "stopped", n)

@@ -3,6 +3,7 @@ package jobs
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/agent-exec/agent-exec/jobstore"
 	"github.com/agent-exec/agent-exec/supervisor"
@@ -57,6 +58,7 @@ func AsError(err error) *Error {
 	}
 	var amb *jobstore.AmbiguousError
 	var le *supervisor.LaunchError
+	var pe *fs.PathError
 	switch {
 	case errors.As(err, &amb):
 		return &Error{Code: CodeAmbiguous, Message: err.Error() + "; use more characters of the id",
@@ -67,7 +69,9 @@ func AsError(err error) *Error {
 		return &Error{Code: CodeNotFound, Message: err.Error() + "; list shows the jobs there are", err: err}
 	case errors.As(err, &le):
 		return &Error{Code: CodeLaunchFailed, Message: le.Msg, err: err}
-	case errors.Is(err, jobstore.ErrCorrupt):
+	case errors.Is(err, jobstore.ErrCorrupt), errors.As(err, &pe):
+		// A file system error (a full disk, a removed directory) is an
+		// I/O problem, not a bug.
 		return &Error{Code: CodeIO, Message: err.Error(), err: err}
 	}
 	return &Error{Code: CodeInternal, Message: err.Error(), err: err}

@@ -187,10 +187,15 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 			}
 		case <-ev.supervisorGone:
 			ev.supervisorGone = nil
-			if _, _, err := w.s.current(w.id); err != nil {
+			// current records the loss; when it cannot (a full disk), its
+			// answer is the only place the loss is: keep it until
+			// state.json changes.
+			before, _ := stampOf(w.s.store.Path(w.id, jobstore.StateFile))
+			_, st, err := w.s.current(w.id)
+			if err != nil {
 				return err
 			}
-			w.stStamp = fileStamp{} // force a re-read
+			w.st, w.stStamp = st, before
 		case <-ev.deadline:
 			wv.Reason = WaitDeadline
 			return nil

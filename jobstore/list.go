@@ -1,7 +1,9 @@
 package jobstore
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -73,6 +75,10 @@ func (s *Store) Resolve(ref string) (string, error) {
 		return ref, nil
 	}
 	ids, err := s.IDs()
+	if errors.Is(err, fs.ErrNotExist) {
+		// The root was removed: no job is there.
+		return "", fmt.Errorf("resolve %q: %w", ref, ErrNotFound)
+	}
 	if err != nil {
 		return "", err
 	}
