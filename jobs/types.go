@@ -3,6 +3,7 @@ package jobs
 import (
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/agent-exec/agent-exec/supervisor"
 )
@@ -152,8 +153,23 @@ type Envelope struct {
 
 // ErrorEnvelope wraps err in the error envelope.
 func ErrorEnvelope(err error) *Envelope {
-	return &Envelope{SchemaVersion: SchemaVersion, Type: "error", Error: AsError(err)}
+	e := AsError(err)
+	if len(e.Message) > MaxErrorMessage {
+		// A message that quotes a huge argument (a 1 MiB job_id) would
+		// send the megabyte back; its head names the argument and the fault.
+		short := *e
+		cut := MaxErrorMessage
+		for cut > 0 && !utf8.RuneStart(e.Message[cut]) {
+			cut--
+		}
+		short.Message = fmt.Sprintf("%s… (%d more bytes of this message left out)", e.Message[:cut], len(e.Message)-cut)
+		e = &short
+	}
+	return &Envelope{SchemaVersion: SchemaVersion, Type: "error", Error: e}
 }
+
+// MaxErrorMessage bounds an error envelope's message, in bytes.
+const MaxErrorMessage = 1024
 
 func envelope(typ string) *Envelope {
 	return &Envelope{SchemaVersion: SchemaVersion, OK: true, Type: typ}

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -43,9 +46,16 @@ func decodeArgs[T any](tool string, req mcp.CallToolRequest) (*T, error) {
 	if err != nil {
 		return nil, &jobs.Error{Code: jobs.CodeInvalidInput, Message: "arguments: " + err.Error()}
 	}
+	// Numbers stay json.Number: a huge one (1e400) is valid JSON and must
+	// reach the schema and the strict decode, which name the argument.
 	var generic any
-	if err := json.Unmarshal(raw, &generic); err != nil {
+	gdec := json.NewDecoder(bytes.NewReader(raw))
+	gdec.UseNumber()
+	if err := gdec.Decode(&generic); err != nil {
 		return nil, &jobs.Error{Code: jobs.CodeInvalidInput, Message: "arguments are not valid JSON: " + err.Error()}
+	}
+	if _, err := gdec.Token(); !errors.Is(err, io.EOF) {
+		return nil, &jobs.Error{Code: jobs.CodeInvalidInput, Message: "arguments are not valid JSON: data after the arguments object"}
 	}
 	if err := schemas.ValidateInput(tool, generic); err != nil {
 		var fe *schemas.FieldError
@@ -58,9 +68,46 @@ func decodeArgs[T any](tool string, req mcp.CallToolRequest) (*T, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(args); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			if field := topLevelField(raw, ute.Field); field != "" {
+				return nil, &jobs.Error{Code: jobs.CodeInvalidInput, Field: field,
+					Message: fmt.Sprintf("%s: cannot use %s here; want %s", field, ute.Value, goTypeWord(ute.Type.Kind()))}
+			}
+		}
 		return nil, &jobs.Error{Code: jobs.CodeInvalidInput, Message: "arguments: " + err.Error()}
 	}
 	return args, nil
+}
+
+// topLevelField returns the argument of raw (a JSON object) that path, an
+// UnmarshalTypeError's dotted path of struct and JSON field names, is
+// inside of, or "" when none is.
+func topLevelField(raw []byte, path string) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return ""
+	}
+	for _, p := range strings.Split(path, ".") {
+		if _, ok := obj[p]; ok {
+			return p
+		}
+	}
+	return ""
+}
+
+// goTypeWord says in a model's words which values a Go kind holds; the
+// schema already checked the JSON type, so what is left is range and
+// precision (1e400 for a number, 1.0 or 1e20 for an integer).
+func goTypeWord(k reflect.Kind) string {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number written without a fraction or exponent, within 64-bit range"
+	case reflect.Float32, reflect.Float64:
+		return "a number within float64 range"
+	}
+	return "a value of type " + k.String()
 }
 
 // rawArguments returns the call's arguments as JSON; none means {}.
