@@ -174,7 +174,14 @@ func Compress(in Input) (text string, rep Report, applied bool) {
 	s.classify(d)
 	d.finish(s.edges, s.distinct)
 
-	out, kept, ok := newSelection(d, in).run(mode == Auto)
+	fill := fillNone
+	switch {
+	case mode == Auto && isTestKind(s.kind):
+		fill = fillNormal // passing tests tell a model nothing: never fill with them
+	case mode == Auto:
+		fill = fillAll
+	}
+	out, kept, ok := newSelection(d, in).run(fill)
 	if !ok || len(out) > in.MaxBytes || len(out) >= len(in.Text) {
 		t, r, a := unchanged(strategyGuard)
 		r.Kind = s.kind

@@ -24,8 +24,9 @@
 //
 // [Auto] returns a text that fits unchanged; one that does not keeps lines
 // by rank while they fit, then fills what room is left with ordinary lines
-// from both ends (three bytes at the tail for one at the head); noise never
-// fills, since it costs a model tokens and tells it nothing.
+// from both ends (three bytes at the tail for one at the head), then with
+// noise — except for test runs, where passing tests tell a model nothing and
+// every run of them stays one marker.
 // [Always] and the forced kinds ([Errors], [Tests], …) keep only what ranks
 // above ordinary lines, within [Input.MaxBytes]: a summary.
 //

@@ -27,9 +27,8 @@ const (
 	// tierNormal: ordinary output, kept by auto to fill the budget from
 	// both ends.
 	tierNormal
-	// tierNoise: passing tests, repeats, progress updates, hints: never
-	// kept by rank, and not used to fill either: every run of them is one
-	// marker.
+	// tierNoise: passing tests, repeats, progress updates, hints: kept
+	// last, by auto's filling, and never for test runs.
 	tierNoise
 
 	numTiers

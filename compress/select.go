@@ -121,7 +121,7 @@ func newSelection(d *doc, in Input) *selection {
 // limit: first adding the room left, then halving the distance to a budget
 // that rendered too long. It returns the longest text that fitted and its
 // number of kept lines, or ok false when none did.
-func (s *selection) run(fill bool) (text string, keptLines int, ok bool) {
+func (s *selection) run(fill filling) (text string, keptLines int, ok bool) {
 	good, bad := 0, -1 // budgets known to render within and beyond the limit
 	s.budget = s.limit
 	for round := 0; round < reclaimRounds; round++ {
@@ -203,13 +203,20 @@ func (s *selection) add(i int) bool {
 	return true
 }
 
+// filling says what auto may use to fill the room the ranked lines leave.
+type filling int
+
+const (
+	fillNone   filling = iota // always and forced kinds: only ranked lines
+	fillNormal                // ordinary lines, not noise (test runs: passing tests tell nothing)
+	fillAll                   // ordinary lines, then noise
+)
+
 // allocate keeps pieces by tier. Totals come first, from the last, within a
 // share of the budget; then each tier in document order, a piece that does
-// not fit being skipped for smaller ones. With fill (auto), ordinary lines
-// fill what is left, growing the head and the tail. Noise never fills: a
-// window of passing-test and progress lines costs a model tokens and tells
-// it nothing; every omitted run is one marker away.
-func (s *selection) allocate(fill bool) {
+// not fit being skipped for smaller ones. Then, as fill allows, ordinary
+// lines and noise fill what is left, growing the head and the tail.
+func (s *selection) allocate(fill filling) {
 	totals := s.byTier[tierTotals]
 	limit := s.budget / totalsShare
 	spent := 0
@@ -228,8 +235,11 @@ func (s *selection) allocate(fill bool) {
 			s.add(i)
 		}
 	}
-	if fill {
+	if fill >= fillNormal {
 		s.fill(tierNormal)
+	}
+	if fill == fillAll {
+		s.fill(tierNoise)
 	}
 	s.closeCheapGaps()
 }
