@@ -171,9 +171,8 @@ func (s *Store) readJSON(id, name string, v any) error {
 	b, err := readNoFollow(s.Path(id, name))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			if !s.Exists(id) {
-				return fmt.Errorf("read %s of %s: %w", name, id, ErrNotFound)
-			}
+			// The job is gone, or going (a delete removes its files first).
+			return fmt.Errorf("read %s of %s: %w: %w", name, id, ErrNotFound, err)
 		}
 		return fmt.Errorf("read %s of %s: %w", name, id, err)
 	}
