@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -160,6 +161,11 @@ func splitRoot(args []string) (string, []string, error) {
 // openService opens the store at root (or the default root) and a Service
 // over it.
 func openService(root string, opt jobs.Options) (*jobs.Service, error) {
+	max, err := maxRunningFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	opt.MaxRunning = max
 	if root == "" {
 		r, err := jobstore.DefaultRoot()
 		if err != nil {
@@ -187,4 +193,21 @@ func newLogger(w *os.File, level slog.Level) *slog.Logger {
 func isTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// envMaxRunning caps the jobs running at once in the root, for the MCP
+// server and the command line alike.
+const envMaxRunning = "AGENT_EXEC_MAX_RUNNING"
+
+// maxRunningFromEnv reads AGENT_EXEC_MAX_RUNNING: unset or 0 means no cap.
+func maxRunningFromEnv() (int, error) {
+	v := os.Getenv(envMaxRunning)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 100000 {
+		return 0, fmt.Errorf("%s=%q: want a whole number of jobs from 0 (no cap) to 100000", envMaxRunning, v)
+	}
+	return n, nil
 }

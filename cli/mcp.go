@@ -50,6 +50,10 @@ func runMCP(root string, args []string) int {
 		}
 		runUntil = maxUntil // the default wait never exceeds a configured maximum
 	}
+	if _, err := maxRunningFromEnv(); err != nil {
+		log.Error("bad configuration", "err", err)
+		return exitUsage
+	}
 	svc, err := openService(root, jobs.Options{MaxUntil: maxUntil, RunUntil: runUntil, Log: log})
 	if err != nil {
 		log.Error("cannot open the job store", "err", err)

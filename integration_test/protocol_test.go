@@ -206,3 +206,27 @@ func refusesToStart(t *testing.T, env ...string) (string, bool) {
 	err := cmd.Run()
 	return strings.TrimSpace(stderr.String()), err != nil
 }
+
+// TestMaxRunning: AGENT_EXEC_MAX_RUNNING caps the jobs running at once; a
+// run past it is a clear invalid_state, nothing is created and nothing
+// hangs; a bad value stops the server before it serves, naming the variable.
+func TestMaxRunning(t *testing.T) {
+	t.Parallel()
+	if msg, refused := refusesToStart(t, "AGENT_EXEC_MAX_RUNNING=lots"); !refused || !strings.Contains(msg, "AGENT_EXEC_MAX_RUNNING") {
+		t.Fatalf("AGENT_EXEC_MAX_RUNNING=lots: refused %v, stderr %q", refused, msg)
+	}
+	s := startServer(t, withEnv("AGENT_EXEC_MAX_RUNNING=2"))
+	a := s.started("sleep 600", "", nil).Job.JobID
+	b := s.started("sleep 600", "", nil).Job.JobID
+	before := len(s.listAll())
+	e := s.fail("run", obj{"command": "sleep 600", "until": 0}, "invalid_state")
+	if !strings.Contains(e.Message, "AGENT_EXEC_MAX_RUNNING") {
+		t.Errorf("message %q does not name the cap", e.Message)
+	}
+	if after := len(s.listAll()); after != before {
+		t.Errorf("jobs went from %d to %d after a refused run", before, after)
+	}
+	s.ok("kill", obj{"job_id": a})
+	s.ok("run", obj{"command": "true"})
+	s.ok("kill", obj{"job_id": b})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"syscall"
@@ -145,6 +146,20 @@ func (s *Service) launchLocked(id string, run int) error {
 
 // launch starts run number run of job id; the caller holds the job lock.
 func (s *Service) launch(id string, run int) error {
+	if s.opt.MaxRunning > 0 {
+		// Count and launch under the root-wide lock, so concurrent
+		// launches cannot together pass the cap.
+		l, err := s.store.LockNames()
+		if err != nil {
+			return err
+		}
+		defer l.Unlock()
+		if n := s.countRunning(); n >= s.opt.MaxRunning {
+			return &Error{Code: CodeInvalidState,
+				Message: fmt.Sprintf("%d jobs are running, the most allowed at once (AGENT_EXEC_MAX_RUNNING); wait for one to end or kill one", n),
+				Details: map[string]any{"running": n, "max_running": s.opt.MaxRunning}}
+		}
+	}
 	err := supervisor.Launch(s.store, id, run)
 	if err == nil {
 		return nil
@@ -160,6 +175,24 @@ func (s *Service) launch(id string, run int) error {
 		return &Error{Code: CodeLaunchFailed, Message: err.Error(), err: err}
 	}
 	return err
+}
+
+// countRunning counts the store's running jobs (repairing lost ones).
+func (s *Service) countRunning() int {
+	entries, err := s.store.List(nil)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		if e.State == nil || e.State.State != jobstore.StateRunning {
+			continue
+		}
+		if st, err := s.checkSupervisor(e.ID, e.State); err == nil && st.State == jobstore.StateRunning {
+			n++
+		}
+	}
+	return n
 }
 
 // Start starts a created job, then observes it.

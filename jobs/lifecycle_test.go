@@ -308,3 +308,27 @@ func TestParseSignal(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxRunning(t *testing.T) {
+	s := newService(t)
+	s.opt.MaxRunning = 1
+	first := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"sleep 600"}}, Observation: Observation{Until: f64(0)}})
+	_, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"sleep 600"}}, Observation: Observation{Until: f64(0)}}, nil)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeInvalidState || e.Details["max_running"] != 1 {
+		t.Fatalf("second run = %v, want invalid_state naming the cap", err)
+	}
+	if ids, _ := s.store.IDs(); len(ids) != 1 {
+		t.Fatalf("jobs after a refused run = %v, want only the first", ids)
+	}
+	// A finished job does not count; a restart of the running one is allowed.
+	if _, err := s.Restart(t.Context(), &RestartRequest{JobID: first.Job.JobID, Observation: Observation{Until: f64(0)}}, nil); err != nil {
+		t.Fatalf("restart at the cap = %v", err)
+	}
+	if _, err := s.Kill(t.Context(), &KillRequest{JobID: first.Job.JobID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"true"}}}, nil); err != nil {
+		t.Fatalf("run after the running job ended = %v", err)
+	}
+}

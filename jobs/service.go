@@ -34,6 +34,9 @@ type Options struct {
 	// wait of run, start and restart when the caller gives none (default
 	// DefaultRunUntil).
 	MaxUntil, RunUntil time.Duration
+	// MaxRunning, when positive, caps the jobs running at once in the
+	// store: a launch past it fails with invalid_state instead of starting.
+	MaxRunning int
 	// Log receives diagnostics; nil discards them.
 	Log *slog.Logger
 }
