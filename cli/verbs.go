@@ -86,6 +86,7 @@ func defineFlags(fs *flagSet, d *jobs.Definition) {
 	fs.StringVar(&d.StdinFile, "stdin_file", "", "the job's standard input is a snapshot of `file`")
 	fs.Float64Var(&d.Timeout, "timeout", 0, "hard runtime limit in `seconds` (0: none)")
 	fs.Var(floatPtr{&d.KillAfter}, "kill_after", "`seconds` between SIGTERM and SIGKILL at the timeout (default 5)")
+	fs.Int64Var(&d.LogLimit, "log_limit", 0, "most `bytes` of output a run may write; past it the job is killed (0: no limit)")
 	fs.StringVar(&d.Streams, "streams", "", "`mode`: merged (stdout and stderr in one log, the default) or separate")
 	fs.StringVar(&d.Name, "name", "", "job `name`, unique among unfinished jobs")
 	fs.StringVar(&d.IfRunning, "if_running", "", "`policy` when a job of that name is unfinished: error (the default), attach or restart")

@@ -230,3 +230,15 @@ func TestMaxRunning(t *testing.T) {
 	s.ok("run", obj{"command": "true"})
 	s.ok("kill", obj{"job_id": b})
 }
+
+// TestLogLimit: a job that tries to write without end stops at its limit,
+// reported with reason log_limit; the log is cut back to the limit.
+func TestLogLimit(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	env := s.runJob([]string{"yes"}, obj{"log_limit": 262144, "until": 30})
+	if env.Job.State != "killed" || env.Job.Reason != "log_limit" || env.Output.TotalBytes != 262144 {
+		t.Fatalf("job %s/%s, log %d bytes; want killed by log_limit at 262144", env.Job.State, env.Job.Reason, env.Output.TotalBytes)
+	}
+	s.fail("run", obj{"command": "true", "log_limit": -1}, "invalid_input")
+}

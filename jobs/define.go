@@ -69,6 +69,10 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 		}
 		m.KillAfterS = *d.KillAfter
 	}
+	if d.LogLimit < 0 {
+		return nil, nil, invalid("log_limit", "must be >= 0 bytes (0 = no limit)")
+	}
+	m.LogLimit = d.LogLimit
 	switch d.Streams {
 	case "", jobstore.StreamsMerged:
 	case jobstore.StreamsSeparate:

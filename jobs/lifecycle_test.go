@@ -332,3 +332,23 @@ func TestMaxRunning(t *testing.T) {
 		t.Fatalf("run after the running job ended = %v", err)
 	}
 }
+
+func TestLogLimit(t *testing.T) {
+	s := newService(t)
+	const limit = 1 << 20
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"yes"}, LogLimit: limit}, Observation: Observation{Until: f64(30)}})
+	j := env.Job
+	if j.State != jobstore.StateKilled || j.Reason != jobstore.ReasonLogLimit || j.Signal != "SIGKILL" {
+		t.Fatalf("job = %s/%s/%s, want killed by the log limit", j.State, j.Reason, j.Signal)
+	}
+	fi, err := os.Stat(j.OutputLog)
+	if err != nil || fi.Size() != limit {
+		t.Fatalf("output.log = %v, %v; want cut back to %d bytes", fi, err, limit)
+	}
+	if env.Output.TotalBytes != limit {
+		t.Fatalf("window total = %d, want %d", env.Output.TotalBytes, limit)
+	}
+	if _, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"true"}, LogLimit: -1}}, nil); codeOf(err) != CodeInvalidInput {
+		t.Fatalf("log_limit -1 = %v, want invalid_input", err)
+	}
+}

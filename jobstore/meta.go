@@ -32,10 +32,12 @@ type Meta struct {
 	// TimeoutS is the hard runtime limit in seconds; 0 means none.
 	TimeoutS float64 `json:"timeout_s,omitempty"`
 	// KillAfterS is the grace between SIGTERM and SIGKILL at the timeout.
-	KillAfterS float64  `json:"kill_after_s"`
-	Streams    string   `json:"streams"`
-	Tags       []string `json:"tags"`
-	CreatedAt  Time     `json:"created_at"`
+	KillAfterS float64 `json:"kill_after_s"`
+	// LogLimit is the most bytes one run may write to each log; 0 = none.
+	LogLimit  int64    `json:"log_limit,omitempty"`
+	Streams   string   `json:"streams"`
+	Tags      []string `json:"tags"`
+	CreatedAt Time     `json:"created_at"`
 }
 
 // Separate reports whether the job writes stdout and stderr to two files.

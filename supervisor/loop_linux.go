@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -21,6 +22,14 @@ func (sv *super) loop(sigs <-chan os.Signal, calls <-chan ctlCall) {
 		t := time.NewTimer(seconds(sv.meta.TimeoutS) - time.Since(sv.startedAt))
 		defer t.Stop()
 		timeout = t.C
+	}
+	// A log limit is checked on a ticker: the kernel writes the logs, and a
+	// supervisor takes no inotify instance (they are few per user).
+	var logCheck <-chan time.Time
+	if sv.meta.LogLimit > 0 {
+		t := time.NewTicker(logCheckInterval)
+		defer t.Stop()
+		logCheck = t.C
 	}
 	for !sv.reap() {
 		var escalate <-chan time.Time
@@ -41,6 +50,11 @@ func (sv *super) loop(sigs <-chan os.Signal, calls <-chan ctlCall) {
 			timeout = nil
 			sv.log.Info("timeout", "timeout_s", sv.meta.TimeoutS)
 			sv.end(jobstore.ReasonTimeout, unix.SIGTERM, seconds(sv.meta.KillAfterS))
+		case <-logCheck:
+			if name, over := sv.overLogLimit(); over && sv.endReason == "" {
+				sv.log.Info("log limit reached", "log", name, "log_limit", sv.meta.LogLimit)
+				sv.end(jobstore.ReasonLogLimit, unix.SIGKILL, 0)
+			}
 		case <-escalate:
 			sv.escalation = nil
 			sv.escalated = true
@@ -51,6 +65,34 @@ func (sv *super) loop(sigs <-chan os.Signal, calls <-chan ctlCall) {
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// logCheckInterval is how often a job with a log limit has its logs
+// measured; at disk speed a job can overshoot by what it writes in this
+// time, and the log is cut back to the limit when the run ends.
+const logCheckInterval = 100 * time.Millisecond
+
+// overLogLimit reports a log of this run that has grown past the limit.
+func (sv *super) overLogLimit() (string, bool) {
+	for stream, from := range sv.running.LogOffset {
+		fi, err := os.Stat(filepath.Join(sv.dir, stream+".log"))
+		if err == nil && fi.Size()-from > sv.meta.LogLimit {
+			return stream, true
+		}
+	}
+	return "", false
+}
+
+// cutToLogLimit truncates every log of this run to the limit.
+func (sv *super) cutToLogLimit() {
+	for stream, from := range sv.running.LogOffset {
+		path := filepath.Join(sv.dir, stream+".log")
+		if fi, err := os.Stat(path); err == nil && fi.Size()-from > sv.meta.LogLimit {
+			if err := os.Truncate(path, from+sv.meta.LogLimit); err != nil {
+				sv.log.Error("cut the log to its limit", "log", path, "err", err)
+			}
+		}
+	}
+}
 
 // reap collects every exited child. It reports true once the main process
 // has exited and the supervisor has no child left, that is no process of the
@@ -160,6 +202,9 @@ func (sv *super) handle(req Request) Response {
 // on disk.
 func (sv *super) finish() {
 	sv.drainTerminal()
+	if sv.endReason == jobstore.ReasonLogLimit {
+		sv.cutToLogLimit()
+	}
 	if sv.input != nil && !sv.input.tty && !sv.input.closed {
 		sv.input.f.Close()
 	}
