@@ -62,7 +62,7 @@ func AsError(err error) *Error {
 	switch {
 	case errors.As(err, &amb):
 		return &Error{Code: CodeAmbiguous, Message: err.Error() + "; use more characters of the id",
-			Details: map[string]any{"candidates": amb.Candidates}, err: err}
+			Details: map[string]any{"candidates": amb.Candidates, "matches": max(amb.Matches, len(amb.Candidates))}, err: err}
 	case errors.Is(err, jobstore.ErrInvalidRef):
 		return &Error{Code: CodeInvalidInput, Field: "job_id", Message: "job_id: " + err.Error(), err: err}
 	case errors.Is(err, jobstore.ErrNotFound):

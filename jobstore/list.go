@@ -93,7 +93,8 @@ func (s *Store) Resolve(ref string) (string, error) {
 		case len(matches) == 1:
 			return matches[0], nil
 		case len(matches) > 1:
-			return "", &AmbiguousError{Ref: ref, Candidates: matches[:min(len(matches), 20)]}
+			return "", &AmbiguousError{Ref: ref, Matches: len(matches),
+				Candidates: matches[:min(len(matches), MaxAmbiguousCandidates)]}
 		}
 	}
 	if isName {

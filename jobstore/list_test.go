@@ -237,6 +237,13 @@ func TestResolveAmbiguousCapped(t *testing.T) {
 	if len(amb.Candidates) != 20 {
 		t.Errorf("len(AmbiguousError.Candidates) = %d, want 20", len(amb.Candidates))
 	}
+	// The message gives the true count and says only some are shown.
+	if amb.Matches != 25 {
+		t.Errorf("AmbiguousError.Matches = %d, want 25", amb.Matches)
+	}
+	if msg := amb.Error(); !strings.Contains(msg, "matches 25 jobs") || !strings.Contains(msg, "20 shown") {
+		t.Errorf("AmbiguousError.Error() = %q, want it to say 25 match and 20 are shown", msg)
+	}
 }
 
 // TestResolveIgnoresNonJobEntries checks that a symlink to a directory and a

@@ -36,14 +36,24 @@ var (
 	errSymlinkInRoot = errors.New("refusing to follow a symlink inside the root")
 )
 
-// AmbiguousError lists the jobs an id prefix or name matched.
+// AmbiguousError is an id prefix that matched several jobs: Matches of
+// them, of which Candidates holds the newest (at most
+// [MaxAmbiguousCandidates]).
 type AmbiguousError struct {
 	Ref        string
+	Matches    int
 	Candidates []string
 }
 
+// MaxAmbiguousCandidates is the most candidates an [AmbiguousError] lists.
+const MaxAmbiguousCandidates = 20
+
 func (e *AmbiguousError) Error() string {
-	return fmt.Sprintf("%q matches %d jobs: %v", e.Ref, len(e.Candidates), e.Candidates)
+	n := max(e.Matches, len(e.Candidates))
+	if n > len(e.Candidates) {
+		return fmt.Sprintf("%q matches %d jobs, the newest %d shown: %v", e.Ref, n, len(e.Candidates), e.Candidates)
+	}
+	return fmt.Sprintf("%q matches %d jobs: %v", e.Ref, n, e.Candidates)
 }
 
 // Unwrap makes errors.Is(err, ErrAmbiguous) true.
