@@ -83,6 +83,25 @@ func TestKill(t *testing.T) {
 			t.Errorf("kill 9 = job %s/%s, escalated %v", k.Job.State, k.Job.Signal, *k.Escalated)
 		}
 	})
+	t.Run("real-time signal", func(t *testing.T) {
+		// Every signal has a name, so the result keeps its schema.
+		env := s.runJob("kill -40 $$", obj{"until": 30})
+		if j := env.Job; j.State != "killed" || j.Reason != "signal" || j.Signal != "SIGRTMIN+6" {
+			t.Errorf("job ended by signal 40 = %s/%s/%q, want killed/signal/SIGRTMIN+6", j.State, j.Reason, j.Signal)
+		}
+		if l := s.ok("observe", obj{"job_id": env.Job.JobID}); l.Job.Signal != "SIGRTMIN+6" {
+			t.Errorf("observe: signal %q", l.Job.Signal)
+		}
+		env = s.started([]string{"sleep", "600"}, "", nil)
+		k := s.ok("kill", obj{"job_id": env.Job.JobID, "signal": 40})
+		if k.Signal != "SIGRTMIN+6" || k.Job.State != "killed" || k.Job.Signal != "SIGRTMIN+6" {
+			t.Errorf("kill 40 = signal %q, job %s/%q", k.Signal, k.Job.State, k.Job.Signal)
+		}
+		env = s.started([]string{"sleep", "600"}, "", nil)
+		if k := s.ok("kill", obj{"job_id": env.Job.JobID, "signal": "RTMAX-2"}); k.Signal != "SIGRTMAX-2" || k.Job.Signal != "SIGRTMAX-2" {
+			t.Errorf("kill RTMAX-2 = signal %q, job %q", k.Signal, k.Job.Signal)
+		}
+	})
 	t.Run("finished job", func(t *testing.T) {
 		env := s.runJob("exit 4", nil)
 		k := s.ok("kill", obj{"job_id": env.Job.JobID})

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -254,7 +253,7 @@ func (s *Service) stop(ctx context.Context, id string, sig syscall.Signal, grace
 	req := supervisor.Request{Op: supervisor.OpKill, Signal: int(sig), GraceMS: int64(grace * 1000)}
 	_, sendErr := supervisor.Send(s.store.Dir(id), req, 5*time.Second)
 	_ = s.store.AppendEvent(id, jobstore.Event{Event: "kill_requested",
-		Detail: map[string]any{"signal": unix.SignalName(sig), "grace_s": grace}})
+		Detail: map[string]any{"signal": supervisor.SignalName(sig), "grace_s": grace}})
 	// A send that failed because the run was ending, or because the
 	// supervisor is gone, is settled by the wait (through current).
 	st, err := s.waitTerminal(ctx, id, seconds(grace)+stopSlack)
@@ -296,7 +295,7 @@ func (s *Service) stopRun(ctx context.Context, id string, st *jobstore.State, si
 	}
 	st, err := s.stop(ctx, id, sig, grace)
 	if err == nil && st.State == jobstore.StateRunning {
-		err = stateErr("job %s did not stop within %gs of %s and then SIGKILL", id, grace, unix.SignalName(sig))
+		err = stateErr("job %s did not stop within %gs of %s and then SIGKILL", id, grace, supervisor.SignalName(sig))
 	}
 	return st, err
 }
@@ -310,7 +309,7 @@ func (s *Service) Kill(ctx context.Context, req *KillRequest) (*Envelope, error)
 	env := envelope("kill")
 	// The kill output schema requires signal: it names the signal asked
 	// for, also when the job had already finished and nothing was sent.
-	env.Signal = unix.SignalName(sig)
+	env.Signal = supervisor.SignalName(sig)
 	err = s.locked(id, func(m *jobstore.Meta, st *jobstore.State) error {
 		if st.State == jobstore.StateCreated {
 			return stateErr("job %s was never started; delete it, or start it first", id)
@@ -401,19 +400,15 @@ func parseSignal(raw json.RawMessage) (syscall.Signal, error) {
 	return ParseSignal(name)
 }
 
-// ParseSignal reads a signal name (TERM, SIGTERM, term) or number ("15").
+// ParseSignal reads a signal name (TERM, SIGTERM, term, RTMIN+6) or number ("15").
 func ParseSignal(name string) (syscall.Signal, error) {
 	if n, err := strconv.Atoi(name); err == nil {
 		return signalNumber(n)
 	}
-	up := strings.ToUpper(strings.TrimSpace(name))
-	if !strings.HasPrefix(up, "SIG") {
-		up = "SIG" + up
-	}
-	if sig := unix.SignalNum(up); sig != 0 {
+	if sig := supervisor.SignalNum(name); sig != 0 {
 		return sig, nil
 	}
-	return 0, invalid("signal", "unknown signal %q (use a name such as TERM, INT, KILL, HUP or a number)", name)
+	return 0, invalid("signal", "unknown signal %q (use a name such as TERM, INT, KILL, HUP, RTMIN+6 or a number)", name)
 }
 
 func signalNumber(n int) (syscall.Signal, error) {

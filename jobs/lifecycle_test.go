@@ -148,6 +148,7 @@ func TestExitCodesAndSignals(t *testing.T) {
 		{Command{"exit 3"}, jobstore.StateExited, jobstore.ReasonExit, 3, ""},
 		{Command{"sh", "-c", "exit 7"}, jobstore.StateExited, jobstore.ReasonExit, 7, ""},
 		{Command{"kill -KILL $$"}, jobstore.StateKilled, jobstore.ReasonSignal, -1, "SIGKILL"},
+		{Command{"kill -40 $$"}, jobstore.StateKilled, jobstore.ReasonSignal, -1, "SIGRTMIN+6"},
 	} {
 		env := mustRun(t, s, &RunRequest{Definition: Definition{Command: tc.cmd}})
 		j := env.Job
@@ -300,7 +301,8 @@ func TestParseSignal(t *testing.T) {
 		ok   bool
 	}{
 		{`"TERM"`, 15, true}, {`"SIGKILL"`, 9, true}, {`"int"`, 2, true}, {`"15"`, 15, true}, {`1`, 1, true},
-		{`"BOGUS"`, 0, false}, {`0`, 0, false}, {`65`, 0, false}, {`true`, 0, false},
+		{`"RTMIN+6"`, 40, true}, {`"SIGRTMAX"`, 64, true}, {`40`, 40, true},
+		{`"BOGUS"`, 0, false}, {`"RTMIN+40"`, 0, false}, {`0`, 0, false}, {`65`, 0, false}, {`true`, 0, false},
 	} {
 		sig, err := parseSignal(json.RawMessage(tc.in))
 		if (err == nil) != tc.ok || (tc.ok && int(sig) != tc.want) {

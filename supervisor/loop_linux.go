@@ -138,7 +138,7 @@ func (sv *super) reap() bool {
 func (sv *super) end(reason string, sig syscall.Signal, grace time.Duration) {
 	if sv.endReason == "" && !sv.mainDone {
 		sv.endReason, sv.endSignal = reason, sig
-		sv.event("terminating", map[string]any{"reason": reason, "signal": unix.SignalName(sig)})
+		sv.event("terminating", map[string]any{"reason": reason, "signal": SignalName(sig)})
 	}
 	sv.signalTree(sig)
 	if sig == unix.SIGKILL || grace <= 0 {
@@ -186,7 +186,7 @@ func (sv *super) handle(req Request) Response {
 		if reason == "" {
 			reason = jobstore.ReasonKill
 		}
-		sv.log.Info("kill requested", "signal", unix.SignalName(sig), "grace_ms", req.GraceMS)
+		sv.log.Info("kill requested", "signal", SignalName(sig), "grace_ms", req.GraceMS)
 		sv.end(reason, sig, time.Duration(req.GraceMS)*time.Millisecond)
 		return Response{OK: true, Run: sv.run, PID: sv.mainPID}
 	case OpInput:
@@ -218,13 +218,13 @@ func (sv *super) finish() {
 		st.ExitCode = &code
 	}
 	if ws.Signaled() {
-		st.Signal = unix.SignalName(ws.Signal())
+		st.Signal = SignalName(ws.Signal())
 	}
 	switch {
 	case sv.endReason != "":
 		st.State, st.Reason = jobstore.StateKilled, sv.endReason
 		if st.Signal == "" {
-			st.Signal = unix.SignalName(sv.endSignal)
+			st.Signal = SignalName(sv.endSignal)
 		}
 	case ws.Signaled():
 		st.State, st.Reason = jobstore.StateKilled, jobstore.ReasonSignal
@@ -250,7 +250,7 @@ func describe(ws unix.WaitStatus) string {
 	case ws.Exited():
 		return "exit " + strconv.Itoa(ws.ExitStatus())
 	case ws.Signaled():
-		return "signal " + unix.SignalName(ws.Signal())
+		return "signal " + SignalName(ws.Signal())
 	}
 	return "unknown"
 }
