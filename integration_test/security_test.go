@@ -109,6 +109,13 @@ func TestSecurityPermissions(t *testing.T) {
 				t.Fatalf("the server does not run under umask %s:\n%s", mask, status)
 			}
 
+			// The job runs under the launcher's umask, not the supervisor's.
+			for _, tty := range []bool{false, true} {
+				env := s.runJob("umask", obj{"tty": tty, "until": 30})
+				if got := strings.TrimSpace(env.Output.Text); got != "0"+mask {
+					t.Errorf("umask in a job (tty %v) = %q, want 0%s", tty, got, mask)
+				}
+			}
 			done := s.runJob("cat; echo oops >&2", obj{"stdin": "hello\n"})
 			if done.Job.State != "exited" {
 				t.Fatalf("run: state %s (%s), want exited", done.Job.State, done.Job.Reason)

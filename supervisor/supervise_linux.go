@@ -34,7 +34,9 @@ func Main(args []string) int {
 	runtime.GOMAXPROCS(1) // an idle supervisor needs no more; saves memory and a thread
 	// Nothing the launcher's parents leaked may reach the workload.
 	_ = unix.CloseRange(handshakeFD, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
-	unix.Umask(0o077)
+	// The supervisor's own files are 0600 whatever the launcher's umask;
+	// the workload gets the launcher's umask back (see startWorkload).
+	launcherUmask := unix.Umask(0o077)
 	hs := os.NewFile(handshakeFD, "handshake")
 	if len(args) != 2 {
 		reply(hs, handshake{Error: "supervise: want <job-dir> <run>"})
@@ -51,7 +53,7 @@ func Main(args []string) int {
 		reply(hs, handshake{Error: err.Error()})
 		return 1
 	}
-	sv := &super{store: s, id: filepath.Base(dir), dir: dir, run: run}
+	sv := &super{store: s, id: filepath.Base(dir), dir: dir, run: run, umask: launcherUmask}
 	if err := sv.openLog(); err != nil {
 		reply(hs, handshake{Error: err.Error()})
 		return 1
@@ -79,6 +81,7 @@ type super struct {
 	run   int
 	meta  *jobstore.Meta
 	log   *slog.Logger
+	umask int // the launching process's, which the workload runs under
 
 	mainPID   int
 	startedAt time.Time
@@ -204,7 +207,7 @@ func (sv *super) start() (map[string]int64, error) {
 	if err := sv.connectStdio(cmd, files); err != nil {
 		return offsets, err
 	}
-	if err := cmd.Start(); err != nil {
+	if err := sv.startWorkload(cmd); err != nil {
 		sv.closeInput()
 		return offsets, err
 	}
@@ -232,6 +235,16 @@ func (sv *super) start() (map[string]int64, error) {
 	sv.event("started", map[string]any{"pid": sv.mainPID})
 	sv.log.Info("started", "pid", sv.mainPID, "command", m.Command)
 	return offsets, nil
+}
+
+// startWorkload starts cmd under the launcher's umask: a umask is
+// inherited across fork and exec, and exec.Cmd has no setting for it, so
+// the supervisor's own (077) is swapped out for the instant of the fork.
+// No other goroutine of the supervisor creates files at this point.
+func (sv *super) startWorkload(cmd *exec.Cmd) error {
+	old := unix.Umask(sv.umask)
+	defer unix.Umask(old)
+	return cmd.Start()
 }
 
 // command builds the workload's exec.Cmd from the definition.
