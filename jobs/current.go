@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"os"
 	"slices"
 	"time"
 
@@ -66,36 +65,18 @@ func (s *Service) checkSupervisor(id string, st *jobstore.State) (*jobstore.Stat
 	return st, nil
 }
 
-// secrets returns the strings no response about job m may contain: the
-// values of its masked variables, given or inherited.
-func secrets(m *jobstore.Meta) []string {
-	vals := m.MaskedValues()
-	if m.InheritEnv {
-		for _, k := range m.Mask {
-			if _, given := m.Env[k]; !given {
-				if v := os.Getenv(k); v != "" {
-					vals = append(vals, v)
-				}
-			}
-		}
-	}
-	return vals
-}
-
-func redact(s string, secrets []string) string { return output.Redact(s, secrets) }
-
 // view builds the envelope's job object.
 func (s *Service) view(m *jobstore.Meta, st *jobstore.State) *Job {
-	sec := secrets(m)
+	red := output.NewRedactor(secrets(m)...)
 	j := &Job{
 		JobID: m.ID, Name: m.Name, State: st.State, Reason: st.Reason,
-		ExitCode: st.ExitCode, Signal: st.Signal, Error: redact(st.Error, sec),
-		Cwd: redact(m.Cwd, sec), Tags: m.Tags, TTY: m.TTY, Interactive: m.Interactive,
+		ExitCode: st.ExitCode, Signal: st.Signal, Error: red.String(st.Error),
+		Cwd: red.String(m.Cwd), Tags: m.Tags, TTY: m.TTY, Interactive: m.Interactive,
 		Run: st.Run, CreatedAt: m.CreatedAt.String(), TimeoutS: m.TimeoutS,
 	}
 	j.Command = make([]string, len(m.Command))
 	for i, a := range m.Command {
-		j.Command[i] = redact(a, sec)
+		j.Command[i] = red.String(a)
 	}
 	if j.Tags == nil {
 		j.Tags = []string{}

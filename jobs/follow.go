@@ -1,14 +1,13 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"os"
-	"slices"
 
 	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/output"
 	"github.com/agent-exec/agent-exec/supervisor"
 )
 
@@ -75,11 +74,11 @@ func (s *Service) Follow(ctx context.Context, ref, stream string, from int64, fo
 	if err != nil {
 		return nil, err
 	}
-	f := &follower{path: s.store.Path(id, file), pos: from, out: newRedactor(w, secrets(m))}
+	f := &follower{path: s.store.Path(id, file), pos: from, out: output.NewRedactor(secrets(m)...).Writer(w)}
 	env := func() *Envelope {
 		e := envelope("logs")
 		e.Job = s.view(m, st)
-		end := f.pos - int64(f.out.held())
+		end := f.pos - int64(f.out.Held())
 		e.Output = &OutputView{Stream: name, TotalBytes: sizeOf(f.path), Start: from, End: end, NextOffset: end}
 		return e
 	}
@@ -103,7 +102,7 @@ func (s *Service) Follow(ctx context.Context, ref, stream string, from int64, fo
 			return nil, err
 		}
 		if jobstore.Terminal(st.State) {
-			if err := f.out.flush(); err != nil {
+			if err := f.out.Flush(); err != nil {
 				return nil, err
 			}
 			return env(), nil
@@ -136,7 +135,7 @@ func (s *Service) Follow(ctx context.Context, ref, stream string, from int64, fo
 type follower struct {
 	path string
 	pos  int64 // next byte of the log to copy
-	out  *redactor
+	out  *output.RedactWriter
 }
 
 // copy writes the log's bytes from f.pos up to limit (-1: to its end) in
@@ -165,7 +164,7 @@ func (f *follower) copy(ctx context.Context, limit int64) error {
 		}
 		n, err := file.ReadAt(buf[:want], f.pos)
 		if n > 0 {
-			if werr := f.out.write(buf[:n]); werr != nil {
+			if _, werr := f.out.Write(buf[:n]); werr != nil {
 				return werr
 			}
 			f.pos += int64(n)
@@ -177,84 +176,4 @@ func (f *follower) copy(ctx context.Context, limit int64) error {
 			return err
 		}
 	}
-}
-
-// redactor writes bytes through to w with every secret replaced by "***".
-// A secret may be split across writes, so a tail that is the beginning of
-// a secret is held back until later bytes (or flush) settle it.
-type redactor struct {
-	w       io.Writer
-	secrets [][]byte  // longest first, so the longest match wins
-	first   [256]bool // the first bytes of the secrets
-	pending []byte    // held back: a proper prefix of some secret
-	out     []byte
-}
-
-func newRedactor(w io.Writer, secrets []string) *redactor {
-	r := &redactor{w: w}
-	for _, s := range secrets {
-		if s != "" {
-			r.secrets = append(r.secrets, []byte(s))
-			r.first[s[0]] = true
-		}
-	}
-	slices.SortFunc(r.secrets, func(a, b []byte) int { return len(b) - len(a) })
-	return r
-}
-
-// held returns the number of bytes held back.
-func (r *redactor) held() int { return len(r.pending) }
-
-func (r *redactor) write(p []byte) error {
-	if len(r.secrets) == 0 {
-		_, err := r.w.Write(p)
-		return err
-	}
-	if len(r.pending) > 0 {
-		p = append(r.pending, p...)
-	}
-	return r.scan(p, false)
-}
-
-// flush writes what is held back, redacted: no more bytes will come.
-func (r *redactor) flush() error {
-	if len(r.pending) == 0 {
-		return nil
-	}
-	return r.scan(r.pending, true)
-}
-
-// scan writes b with the secrets replaced. Unless final, a tail of b that
-// may be the start of a secret (or of a longer one than it already holds)
-// is kept in pending instead.
-func (r *redactor) scan(b []byte, final bool) error {
-	r.out = r.out[:0]
-	i, plain := 0, 0 // b[plain:i] is clear text not yet copied to out
-scan:
-	for i < len(b) {
-		if !r.first[b[i]] {
-			i++
-			continue
-		}
-		rest := b[i:]
-		for _, s := range r.secrets { // longest first
-			if bytes.HasPrefix(rest, s) {
-				r.out = append(append(r.out, b[plain:i]...), "***"...)
-				i += len(s)
-				plain = i
-				continue scan
-			}
-			if !final && len(rest) < len(s) && bytes.HasPrefix(s, rest) {
-				break scan // maybe this secret: wait for more
-			}
-		}
-		i++
-	}
-	r.out = append(r.out, b[plain:i]...)
-	r.pending = append(r.pending[:0:0], b[i:]...)
-	if len(r.out) == 0 {
-		return nil
-	}
-	_, err := r.w.Write(r.out)
-	return err
 }

@@ -296,42 +296,6 @@ func TestFollowRedacts(t *testing.T) {
 	}
 }
 
-func TestRedactor(t *testing.T) {
-	tests := []struct {
-		secrets []string
-		chunks  []string
-		want    string
-		held    string // before the flush
-	}{
-		{nil, []string{"plain ", "text"}, "plain text", ""},
-		{[]string{"secret"}, []string{"a secret b"}, "a *** b", ""},
-		{[]string{"secret"}, []string{"a sec", "ret b"}, "a *** b", ""},
-		{[]string{"secret"}, []string{"a s", "e", "c", "r", "e", "t"}, "a ***", ""},
-		{[]string{"secret"}, []string{"a sec"}, "a sec", "sec"},
-		{[]string{"secret"}, []string{"a sec", "tion"}, "a section", ""},
-		{[]string{"secret"}, []string{"sesecret"}, "se***", ""},
-		{[]string{"ab", "abcd"}, []string{"xab", "cdy ab"}, "x***y ***", "ab"},
-		{[]string{"ab", "abcd"}, []string{"xab", "c!"}, "x***c!", ""},
-		{[]string{"aaa"}, []string{"aaaa"}, "***a", "a"},
-	}
-	for _, tt := range tests {
-		var out bytes.Buffer
-		r := newRedactor(&out, tt.secrets)
-		for _, c := range tt.chunks {
-			if err := r.write([]byte(c)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		held := string(r.pending)
-		if err := r.flush(); err != nil {
-			t.Fatal(err)
-		}
-		if out.String() != tt.want || held != tt.held {
-			t.Errorf("redact %q of %q = %q (held %q), want %q (held %q)", tt.secrets, tt.chunks, out.String(), held, tt.want, tt.held)
-		}
-	}
-}
-
 // Follow reads in bounded chunks: a log several chunks long arrives whole.
 func TestFollowLargeLog(t *testing.T) {
 	s := followService(t)

@@ -159,6 +159,9 @@ func (s *Service) launch(id string, run int) error {
 				Details: map[string]any{"running": n, "max_running": s.opt.MaxRunning}}
 		}
 	}
+	if err := s.recordSecrets(id); err != nil {
+		return err
+	}
 	err := supervisor.Launch(s.store, id, run)
 	if err == nil {
 		return nil

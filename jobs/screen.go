@@ -35,11 +35,11 @@ func (s *Service) screenOf(m *jobstore.Meta, st *jobstore.State, log string) (*s
 		}
 		scr = supervisor.ScreenOf(screen.Render(data, m.Cols, m.Rows))
 	}
-	sec := secrets(m)
+	red := output.NewRedactor(secrets(m)...)
 	for i, line := range scr.Lines {
-		scr.Lines[i] = output.Redact(line, sec)
+		scr.Lines[i] = red.String(line)
 	}
-	scr.Title = output.Redact(scr.Title, sec)
+	scr.Title = red.String(scr.Title)
 	return scr, nil
 }
 

@@ -303,7 +303,7 @@ func (w *waiter) match(line []byte, at int64) *Match {
 	if !w.re.MatchString(text) {
 		return nil
 	}
-	return &Match{Pattern: w.o.WaitFor, Line: redact(text, secrets(w.meta)), Offset: at}
+	return &Match{Pattern: w.o.WaitFor, Line: output.Redact(text, secrets(w.meta)), Offset: at}
 }
 
 func sizeOf(path string) int64 {

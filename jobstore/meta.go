@@ -38,17 +38,28 @@ type Meta struct {
 	Streams   string   `json:"streams"`
 	Tags      []string `json:"tags"`
 	CreatedAt Time     `json:"created_at"`
+
+	// Inherited holds the values of masked variables the job's runs
+	// inherited from their launchers' environments, read from
+	// [SecretsFile] by [Store.ReadMeta]; never written to meta.json.
+	Inherited []string `json:"-"`
 }
 
 // Separate reports whether the job writes stdout and stderr to two files.
 func (m *Meta) Separate() bool { return m.Streams == StreamsSeparate }
 
 // MaskedValues returns the values of the masked variables, the strings no
-// response may contain. Empty values are left out.
+// response may contain: those given in Env and those the runs inherited
+// (Inherited). Empty values are left out.
 func (m *Meta) MaskedValues() []string {
 	var vals []string
 	for _, k := range m.Mask {
 		if v := m.Env[k]; v != "" {
+			vals = append(vals, v)
+		}
+	}
+	for _, v := range m.Inherited {
+		if v != "" {
 			vals = append(vals, v)
 		}
 	}

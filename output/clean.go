@@ -1,8 +1,6 @@
 package output
 
 import (
-	"cmp"
-	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -240,52 +238,12 @@ func skipString(b []byte, j int) int {
 }
 
 // render turns raw bytes into the text of a window, as opt asks.
-func (opt Options) render(b []byte, r *strings.Replacer) string {
+func (opt Options) render(b []byte, r *Redactor) string {
 	var s string
 	if opt.Raw {
 		s = strings.ToValidUTF8(string(b), string(utf8.RuneError))
 	} else {
 		s = Clean(b)
 	}
-	if r == nil {
-		return s
-	}
-	return r.Replace(s)
-}
-
-// secrets returns the distinct non-empty values of redact, longest first, so
-// that where two values match at the same place the longer one is masked.
-func secrets(redact []string) []string {
-	var out []string
-	for _, s := range redact {
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-	return out
-}
-
-// replacer returns a Replacer that masks every value of vals in one pass, or
-// nil when there is nothing to redact.
-func replacer(vals []string) *strings.Replacer {
-	if len(vals) == 0 {
-		return nil
-	}
-	pairs := make([]string, 0, 2*len(vals))
-	for _, v := range vals {
-		pairs = append(pairs, v, mask)
-	}
-	return strings.NewReplacer(pairs...)
-}
-
-// Redact replaces every occurrence of the values of secrets in s with
-// "***", longest values first, in one pass (so no value can leave part of a
-// longer one visible).
-func Redact(s string, secretValues []string) string {
-	r := replacer(secrets(secretValues))
-	if r == nil {
-		return s
-	}
-	return r.Replace(s)
+	return r.String(s)
 }

@@ -125,8 +125,7 @@ func TestRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			vals := secrets(tt.opt.Redact)
-			if got := tt.opt.render([]byte(tt.in), replacer(vals)); got != tt.want {
+			if got := tt.opt.render([]byte(tt.in), NewRedactor(tt.opt.Redact...)); got != tt.want {
 				t.Errorf("render(%q, %+v) = %q, want %q", tt.in, tt.opt, got, tt.want)
 			}
 		})

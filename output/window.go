@@ -163,14 +163,14 @@ type reader struct {
 	size int64
 	opt  Options
 	// secrets are the values to redact, longest first, and replace masks
-	// them (nil when there are none).
+	// them.
 	secrets []string
-	replace *strings.Replacer
+	replace *Redactor
 }
 
 func newReader(f io.ReaderAt, size int64, opt Options) *reader {
-	vals := secrets(opt.Redact)
-	return &reader{f: f, size: size, opt: opt, secrets: vals, replace: replacer(vals)}
+	red := NewRedactor(opt.Redact...)
+	return &reader{f: f, size: size, opt: opt, secrets: red.Values(), replace: red}
 }
 
 // whole shows all of [start, end).
