@@ -43,6 +43,7 @@ Usage:
   agent-exec [--root DIR] logs [-f] [flags] JOB        print a job's output (-f: until it ends)
   agent-exec [--root DIR] input [flags] JOB [TEXT]     send text and keys to an interactive job
   agent-exec [--root DIR] attach JOB                   connect this terminal to a tty job (ctrl-] detaches)
+  agent-exec version                                   the version, from the build (also --version)
 
 The job commands print the result as one JSON object on stdout and exit 0
 when it is ok, 1 when it is an error; bad usage exits 2. One CMD argument is
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, s stdio) int {
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(s.out, usage)
 		return exitOK
+	case "version", "--version", "-version":
+		return versionVerb(s, rest)
 	case "mcp":
 		// mcp takes no arguments but --root, which may follow it.
 		r, rest, err := splitRoot(rest)

@@ -12,10 +12,8 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/agent-exec/agent-exec/jobs"
+	"github.com/agent-exec/agent-exec/version"
 )
-
-// Version is reported to MCP clients; main may override it at link time.
-var Version = "0.1.0"
 
 // Worker pool of the stdio transport: enough that long waits never hold up
 // other calls (each wait is capped by the service's MaxUntil).
@@ -34,7 +32,7 @@ Give long-lived servers a "name" (with if_running: "attach") so retries never st
 
 // NewServer builds the MCP server over svc.
 func NewServer(svc *jobs.Service, log *slog.Logger) *server.MCPServer {
-	s := server.NewMCPServer("agent-exec", Version,
+	s := server.NewMCPServer("agent-exec", version.Version(),
 		server.WithToolCapabilities(false),
 		server.WithInstructions(Instructions),
 		server.WithRecovery(),
