@@ -55,22 +55,25 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 	if m.TTY && d.Streams == jobstore.StreamsSeparate {
 		return nil, nil, invalid("streams", "a terminal merges stdout and stderr: tty jobs cannot keep them separate")
 	}
-	if d.Cols < 0 || d.Cols > 1000 || d.Rows < 0 || d.Rows > 1000 {
-		return nil, nil, invalid("cols", "cols and rows must be between 1 and 1000")
+	if d.Cols < 0 || d.Cols > MaxCols {
+		return nil, nil, invalid("cols", "must be between 1 and %d", MaxCols)
+	}
+	if d.Rows < 0 || d.Rows > MaxRows {
+		return nil, nil, invalid("rows", "must be between 1 and %d", MaxRows)
 	}
 	m.Cols, m.Rows = orDefault(d.Cols, defaultCols), orDefault(d.Rows, defaultRows)
-	if d.Timeout < 0 {
-		return nil, nil, invalid("timeout", "must be >= 0 (0 = no timeout)")
+	if _, err := secondsArg("timeout", d.Timeout, MaxSeconds); err != nil {
+		return nil, nil, err
 	}
 	m.TimeoutS = d.Timeout
 	if d.KillAfter != nil {
-		if *d.KillAfter < 0 {
-			return nil, nil, invalid("kill_after", "must be >= 0")
+		if _, err := secondsArg("kill_after", *d.KillAfter, MaxGraceSeconds); err != nil {
+			return nil, nil, err
 		}
 		m.KillAfterS = *d.KillAfter
 	}
-	if d.LogLimit < 0 {
-		return nil, nil, invalid("log_limit", "must be >= 0 bytes (0 = no limit)")
+	if d.LogLimit < 0 || d.LogLimit > MaxLogLimit {
+		return nil, nil, invalid("log_limit", "must be between 0 (no limit) and %d bytes", int64(MaxLogLimit))
 	}
 	m.LogLimit = d.LogLimit
 	switch d.Streams {
@@ -91,8 +94,8 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 	default:
 		return nil, nil, invalid("if_running", "must be error, attach or restart, not %q", d.IfRunning)
 	}
-	if len(d.Tags) > 32 {
-		return nil, nil, invalid("tags", "at most 32 tags")
+	if len(d.Tags) > MaxTags {
+		return nil, nil, invalid("tags", "at most %d tags", MaxTags)
 	}
 	for _, t := range d.Tags {
 		if err := jobstore.ValidateName(t); err != nil {

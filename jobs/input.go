@@ -90,8 +90,8 @@ func inputBytes(req *InputRequest) ([]byte, error) {
 	if len(data) > maxInputBytes {
 		return nil, invalid("text", "%d bytes, more than the %d one call may send", len(data), maxInputBytes)
 	}
-	if (req.Cols > 0) != (req.Rows > 0) || req.Cols < 0 || req.Rows < 0 || req.Cols > 1000 || req.Rows > 1000 {
-		return nil, invalid("cols", "give cols and rows together, each 1-1000")
+	if (req.Cols > 0) != (req.Rows > 0) || req.Cols < 0 || req.Rows < 0 || req.Cols > MaxCols || req.Rows > MaxRows {
+		return nil, invalid("cols", "give cols (1-%d) and rows (1-%d) together", MaxCols, MaxRows)
 	}
 	if len(data) == 0 && !req.EOF && req.Cols == 0 {
 		return nil, invalid("text", "nothing to send: give text, keys, eof or cols and rows")

@@ -24,8 +24,14 @@ var keySequences = map[string]string{
 // single character stands for itself.
 // Names are case-insensitive; "c-x" and "ctrl+x" are accepted for ctrl-x.
 func KeyBytes(keys []string) ([]byte, error) {
+	if len(keys) > MaxKeys {
+		return nil, invalid("keys", "at most %d keys in one call", MaxKeys)
+	}
 	var out []byte
 	for i, k := range keys {
+		if utf8.RuneCountInString(k) > MaxKeyLen {
+			return nil, invalid("keys", "element %d: a key is at most %d characters", i, MaxKeyLen)
+		}
 		b, err := keyBytes(k)
 		if err != nil {
 			return nil, invalid("keys", "element %d: %v", i, err)

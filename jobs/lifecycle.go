@@ -29,8 +29,8 @@ func (s *Service) Create(ctx context.Context, d *Definition) (*Envelope, error) 
 	if err != nil {
 		return nil, err
 	}
-	if d.IfRunning != "" && d.IfRunning != IfRunningError {
-		return nil, invalid("if_running", "create takes only if_running error; attach and restart are for run")
+	if d.IfRunning != "" {
+		return nil, invalid("if_running", "create takes no if_running: a name in use fails with name_in_use; attach and restart are for run")
 	}
 	if err := s.createJob(m, in); err != nil {
 		return nil, err
@@ -380,8 +380,8 @@ func graceOf(g *float64) (float64, error) {
 	if g == nil {
 		return DefaultGrace, nil
 	}
-	if *g < 0 || *g > 3600 {
-		return 0, invalid("grace", "must be between 0 and 3600 seconds")
+	if _, err := secondsArg("grace", *g, MaxGraceSeconds); err != nil {
+		return 0, err
 	}
 	return *g, nil
 }
@@ -415,10 +415,8 @@ func ParseSignal(name string) (syscall.Signal, error) {
 }
 
 func signalNumber(n int) (syscall.Signal, error) {
-	if n < 1 || n > 64 {
-		return 0, invalid("signal", "signal number %d is out of range 1-64", n)
+	if n < 1 || n > MaxSignal {
+		return 0, invalid("signal", "signal number %d is out of range 1-%d", n, MaxSignal)
 	}
 	return syscall.Signal(n), nil
 }
-
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

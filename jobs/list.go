@@ -33,8 +33,8 @@ func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error)
 	if limit == 0 {
 		limit = DefaultListLimit
 	}
-	if limit < 1 || limit > 1000 {
-		return nil, invalid("limit", "must be between 1 and 1000")
+	if limit < 1 || limit > MaxListLimit {
+		return nil, invalid("limit", "must be between 1 and %d", MaxListLimit)
 	}
 	scope := ""
 	switch {

@@ -43,8 +43,10 @@ func (s *Service) Observe(ctx context.Context, req *StartRequest, progress Progr
 }
 
 func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
-	if o.Until != nil && *o.Until < 0 {
-		return invalid("until", "must be >= 0 seconds")
+	if o.Until != nil {
+		if _, err := secondsArg("until", *o.Until, MaxSeconds); err != nil {
+			return err
+		}
 	}
 	if o.WaitFor != "" {
 		if _, err := regexp.Compile(o.WaitFor); err != nil {
@@ -54,15 +56,15 @@ func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
 	if o.WaitForPort < 0 || o.WaitForPort > 65535 {
 		return invalid("wait_for_port", "must be a TCP port, 1-65535")
 	}
-	if o.IdleMS < 0 {
-		return invalid("idle_ms", "must be >= 1")
+	if o.IdleMS < 0 || o.IdleMS > MaxIdleMS {
+		return invalid("idle_ms", "must be between 1 and %d milliseconds", MaxIdleMS)
 	}
 	if o.Offset != nil {
 		if !offsetAllowed {
 			return invalid("offset", "only observe reads from an offset")
 		}
-		if *o.Offset < 0 {
-			return invalid("offset", "must be >= 0")
+		if *o.Offset < 0 || *o.Offset > MaxOffset {
+			return invalid("offset", "must be between 0 and %d", int64(MaxOffset))
 		}
 	}
 	switch o.Stream {
@@ -73,8 +75,8 @@ func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
 	if o.MaxBytes == 0 {
 		o.MaxBytes = DefaultMaxBytes
 	}
-	if o.MaxBytes < 256 || o.MaxBytes > 1<<20 {
-		return invalid("max_bytes", "must be between 256 and 1048576")
+	if o.MaxBytes < MinMaxBytes || o.MaxBytes > MaxMaxBytes {
+		return invalid("max_bytes", "must be between %d and %d", MinMaxBytes, MaxMaxBytes)
 	}
 	switch o.View {
 	case "", "text":

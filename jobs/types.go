@@ -44,10 +44,10 @@ type Definition struct {
 	Interactive bool              `json:"interactive,omitempty"`
 	Cols        int               `json:"cols,omitempty"`
 	Rows        int               `json:"rows,omitempty"`
-	Timeout     float64           `json:"timeout,omitempty"`    // seconds, 0 = none
-	KillAfter   *float64          `json:"kill_after,omitempty"` // seconds, default 5
-	LogLimit    int64             `json:"log_limit,omitempty"`  // bytes a run may write to each log; 0 = none
-	Streams     string            `json:"streams,omitempty"`    // merged (default) or separate
+	Timeout     float64           `json:"timeout,omitempty" zero:"value"`   // seconds, 0 = none
+	KillAfter   *float64          `json:"kill_after,omitempty"`             // seconds, default 5
+	LogLimit    int64             `json:"log_limit,omitempty" zero:"value"` // bytes a run may write to each log; 0 = none
+	Streams     string            `json:"streams,omitempty"`                // merged (default) or separate
 	Name        string            `json:"name,omitempty"`
 	IfRunning   string            `json:"if_running,omitempty"` // error (default), attach, restart
 	Tags        []string          `json:"tags,omitempty"`

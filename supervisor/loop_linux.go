@@ -64,7 +64,7 @@ func (sv *super) loop(sigs <-chan os.Signal, calls <-chan ctlCall) {
 	sv.finish()
 }
 
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+func seconds(s float64) time.Duration { return jobstore.Duration(s) }
 
 // logCheckInterval is how often a job with a log limit has its logs
 // measured; at disk speed a job can overshoot by what it writes in this

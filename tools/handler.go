@@ -64,10 +64,12 @@ func decodeArgs[T any](tool string, req mcp.CallToolRequest) (*T, error) {
 		}
 		return nil, &jobs.Error{Code: jobs.CodeInvalidInput, Message: err.Error()}
 	}
-	args := new(T)
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(args); err != nil {
+	args, err := decodeStrict[T](raw)
+	if err != nil {
+		var je *jobs.Error
+		if errors.As(err, &je) {
+			return nil, je
+		}
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
 			if field := topLevelField(raw, ute.Field); field != "" {
