@@ -1,12 +1,10 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"syscall"
@@ -20,12 +18,9 @@ import (
 const (
 	// minCheckGap keeps a very chatty job from turning a wait into a busy
 	// loop: after a burst of checkBurst quick checks, the next comes no
-	// sooner than this after the last.
+	// sooner than this after the last. Wake-ups in between coalesce.
 	minCheckGap = 10 * time.Millisecond
 	checkBurst  = 4 // quick checks allowed before minCheckGap applies
-	// maxLine bounds the unfinished line kept for wait_for; a longer line
-	// is matched in pieces.
-	maxLine = 64 << 10
 	// Port checks back off from portFirst to portMax between attempts (no
 	// event says a port opened); output from the job triggers one at once.
 	portFirst = 50 * time.Millisecond
@@ -50,13 +45,10 @@ type waiter struct {
 	// is the start of the current run.
 	scanFrom *int64
 
-	re      *regexp.Regexp
-	pos     int64  // wait_for: next byte of the log to scan
-	partial []byte // wait_for: the unfinished line before pos
-	partAt  int64  // its offset
+	scan *lineScanner // wait_for, or nil
 
 	st      *jobstore.State
-	stStamp fileStamp
+	stStamp fileStamp // of the state file st was read from; zero: never read
 	size    int64
 }
 
@@ -79,21 +71,26 @@ func stampOf(path string) (fileStamp, bool) {
 	return st, true
 }
 
+// needsOutput reports whether the wait looks at output as it comes: only
+// then does it wake for writes to the log.
+func (w *waiter) needsOutput() bool {
+	return w.scan != nil || w.o.IdleMS > 0 || w.o.WaitForPort > 0
+}
+
 func (w *waiter) wait(ctx context.Context, st *jobstore.State) (*WaitView, error) {
 	began := time.Now()
 	wv := &WaitView{UntilS: w.until.Seconds()}
 	defer func() { wv.WaitedMS = time.Since(began).Milliseconds() }()
 	w.st = st
-	w.stStamp, _ = stampOf(w.s.store.Path(w.id, jobstore.StateFile))
 	w.size = sizeOf(w.file)
 	if w.o.WaitFor != "" {
-		w.re = regexp.MustCompile(w.o.WaitFor) // checked by checkObservation
+		re := regexp.MustCompile(w.o.WaitFor) // checked by checkObservation
 		from := st.LogOffset[w.stream]
 		if w.scanFrom != nil {
 			from = *w.scanFrom
 		}
-		w.pos = max(from, w.size-maxWaitBacklogBytes)
-		w.partAt = w.pos
+		w.scan = newLineScanner(re, w.o.WaitFor, w.file, max(from, w.size-maxWaitBacklogBytes), secrets(w.meta))
+		defer w.scan.close()
 	}
 	if w.until <= 0 {
 		wv.Reason = WaitNotWaited
@@ -103,21 +100,32 @@ func (w *waiter) wait(ctx context.Context, st *jobstore.State) (*WaitView, error
 	if err != nil {
 		return nil, err
 	}
-	changes, unsubscribe, err := wt.subscribe(w.s.store.Dir(w.id))
+	// Subscribe before the first check, so no change after it goes
+	// unnoticed. The state and the log wake the wait apart, so output
+	// costs a wait that does not look at it nothing.
+	dir := w.s.store.Dir(w.id)
+	stateChanged, unsubscribe, err := wt.subscribe(dir, jobstore.StateFile)
 	if err != nil {
 		return nil, err
 	}
 	defer unsubscribe()
-
-	var supervisorGone <-chan struct{}
+	ev := waitEvents{stateChanged: stateChanged}
+	if w.needsOutput() {
+		logChanged, unsubscribe, err := wt.subscribe(dir, filepath.Base(w.file))
+		if err != nil {
+			return nil, err
+		}
+		defer unsubscribe()
+		ev.logChanged = logChanged
+	}
 	if st.State == jobstore.StateRunning {
 		ch, stop := supervisor.WatchExit(st.SupervisorPID, st.SupervisorStart)
 		defer stop()
-		supervisorGone = ch
+		ev.supervisorGone = ch
 	}
 	deadline := time.NewTimer(w.until)
 	defer deadline.Stop()
-	ev := waitEvents{changes: changes, supervisorGone: supervisorGone, deadline: deadline.C}
+	ev.deadline = deadline.C
 	if w.o.IdleMS > 0 {
 		ev.idleTimer = time.NewTimer(time.Duration(w.o.IdleMS) * time.Millisecond)
 		defer ev.idleTimer.Stop()
@@ -139,13 +147,17 @@ func (w *waiter) wait(ctx context.Context, st *jobstore.State) (*WaitView, error
 
 // waitEvents are the sources a wait listens to; nil channels never fire.
 type waitEvents struct {
-	changes        <-chan struct{}  // something changed in the job directory
+	stateChanged   <-chan struct{}  // the state file was replaced, or the job directory changed
+	logChanged     <-chan struct{}  // the observed log was written (when the wait looks at output)
 	supervisorGone <-chan struct{}  // the run's supervisor exited
 	deadline       <-chan time.Time // until has passed
 	idleTimer      *time.Timer      // idle_ms of silence; reset by output
 	tick           <-chan time.Time // progress
 	portTimer      *time.Timer      // next port check
 }
+
+// closedChan is always ready: selecting on it means "do not block".
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 	var idle, portCheck <-chan time.Time
@@ -158,24 +170,41 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 	portDelay := portFirst
 	began := time.Now()
 	var lastCheck time.Time
-	burst := 0 // checks in a row that came sooner than minCheckGap
+	burst := 0       // checks in a row that came sooner than minCheckGap
+	stateDue := true // the state file may have changed since it was read
+	more := false    // wait_for stopped short of the end of the log
 	for {
-		if gap := time.Since(lastCheck); gap >= minCheckGap {
-			burst = 0
-		} else if burst++; burst > checkBurst {
-			t := time.NewTimer(minCheckGap - gap)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
+		if !more {
+			// Woken by an event: coalesce a flood of them.
+			if gap := time.Since(lastCheck); gap >= minCheckGap {
+				burst = 0
+			} else if burst++; burst > checkBurst {
+				t := time.NewTimer(minCheckGap - gap)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+				}
+				t.Stop()
 			}
-			t.Stop()
+			lastCheck = time.Now()
 		}
-		lastCheck = time.Now()
-		if done, err := w.check(wv); err != nil || done {
+		done, m, err := w.check(wv, stateDue && !more)
+		if err != nil || done {
 			return err
 		}
+		if !more {
+			stateDue = false
+		}
+		more = m
+		var ready <-chan struct{}
+		if more {
+			ready = closedChan // keep scanning, between other events
+		}
 		select {
-		case <-ev.changes:
+		case <-ready:
+		case <-ev.stateChanged:
+			stateDue = true
+		case <-ev.logChanged:
 			if n := sizeOf(w.file); n != w.size {
 				w.size = n
 				if ev.idleTimer != nil {
@@ -196,6 +225,7 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 				return err
 			}
 			w.st, w.stStamp = st, before
+			stateDue = true
 		case <-ev.deadline:
 			wv.Reason = WaitDeadline
 			return nil
@@ -219,91 +249,41 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 }
 
 // check looks for a reason to stop waiting: a match in the new output, or
-// the end of the run.
-func (w *waiter) check(wv *WaitView) (bool, error) {
-	stamp, ok := stampOf(w.s.store.Path(w.id, jobstore.StateFile))
-	if !ok {
-		return false, jobstore.ErrNotFound // deleted under us
-	}
-	if stamp != w.stStamp {
-		st, err := w.s.store.ReadState(w.id)
-		if err != nil {
-			return false, err
+// (when readState: the state file may have changed) the end of the run. It
+// reads at most one step of new output; more says there is more to read.
+func (w *waiter) check(wv *WaitView, readState bool) (done, more bool, err error) {
+	if readState {
+		stamp, ok := stampOf(w.s.store.Path(w.id, jobstore.StateFile))
+		if !ok {
+			return false, false, jobstore.ErrNotFound // deleted under us
 		}
-		w.st, w.stStamp = st, stamp
+		if stamp != w.stStamp {
+			st, err := w.s.store.ReadState(w.id)
+			if err != nil {
+				return false, false, err
+			}
+			w.st, w.stStamp = st, stamp
+		}
 	}
-	if w.re != nil {
-		if m, err := w.scan(); err != nil {
-			return false, err
-		} else if m != nil {
+	if w.scan != nil {
+		m, more, err := w.scan.step()
+		if err != nil {
+			return false, false, err
+		}
+		if m != nil {
 			wv.Reason, wv.Matched = WaitMatched, m
-			return true, nil
+			return true, false, nil
+		}
+		if more {
+			// Output first: a match in what the run wrote wins over its end.
+			return false, true, nil
 		}
 	}
 	if jobstore.Terminal(w.st.State) {
 		wv.Reason = WaitExited
-		return true, nil
+		return true, false, nil
 	}
-	return false, nil
-}
-
-// scan matches the pattern against every line written since the last scan,
-// then against the unfinished last line (so prompts match).
-func (w *waiter) scan() (*Match, error) {
-	f, err := os.Open(w.file)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := f.ReadAt(buf, w.pos)
-		chunk := buf[:n]
-		w.pos += int64(n)
-		for len(chunk) > 0 {
-			i := bytes.IndexByte(chunk, '\n')
-			if i < 0 {
-				w.partial = append(w.partial, chunk...)
-				break
-			}
-			w.partial = append(w.partial, chunk[:i]...)
-			if m := w.match(w.partial, w.partAt); m != nil {
-				w.partial, w.partAt = w.partial[:0], w.partAt+int64(len(w.partial))+1
-				return m, nil
-			}
-			w.partAt += int64(len(w.partial)) + 1
-			w.partial = w.partial[:0]
-			chunk = chunk[i+1:]
-		}
-		if len(w.partial) > maxLine {
-			if m := w.match(w.partial, w.partAt); m != nil {
-				return m, nil
-			}
-			w.partAt += int64(len(w.partial))
-			w.partial = w.partial[:0]
-		}
-		if err == io.EOF || n == 0 {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if len(w.partial) > 0 {
-		return w.match(w.partial, w.partAt), nil
-	}
-	return nil, nil
-}
-
-func (w *waiter) match(line []byte, at int64) *Match {
-	text := output.Clean(bytes.TrimSuffix(line, []byte{'\r'}))
-	if !w.re.MatchString(text) {
-		return nil
-	}
-	return &Match{Pattern: w.o.WaitFor, Line: output.Redact(text, secrets(w.meta)), Offset: at}
+	return false, false, nil
 }
 
 func sizeOf(path string) int64 {
@@ -327,13 +307,15 @@ func portOpen(port int) bool {
 	return false
 }
 
-// waitTerminal waits until job id is no longer running, or timeout.
+// waitTerminal waits until job id is no longer running, or timeout. It
+// wakes only when the state file changes or the supervisor exits, never for
+// the job's output.
 func (s *Service) waitTerminal(ctx context.Context, id string, timeout time.Duration) (*jobstore.State, error) {
 	wt, err := s.watcher()
 	if err != nil {
 		return nil, err
 	}
-	changes, unsubscribe, err := wt.subscribe(s.store.Dir(id))
+	changes, unsubscribe, err := wt.subscribe(s.store.Dir(id), jobstore.StateFile)
 	if err != nil {
 		return nil, err
 	}

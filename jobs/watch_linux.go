@@ -1,21 +1,29 @@
 package jobs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/agent-exec/agent-exec/jobstore"
 )
 
 // watcher multiplexes one inotify instance over every job directory a
 // waiting call cares about (inotify instances are few: 128 per user here).
 // A subscriber gets a coalescing wake-up — a channel with room for one
-// signal — whenever anything in its directory changes: a log grows, the state
-// file is replaced, the directory goes away.
+// signal — whenever something it asked about changes in its directory: a log
+// grows, the state file is replaced, the directory goes away. A subscriber
+// that names the files it cares about is not woken by the others, so a wait
+// for a job's end costs nothing per write of a flooding job; and while no
+// subscriber of a directory cares about file contents, the kernel is not
+// asked for write events at all.
 type watcher struct {
 	f   *os.File // the inotify instance, read through the netpoller
 	fd  int      // its descriptor, for add/rm watch (f.Fd would make it blocking)
@@ -30,11 +38,29 @@ type watcher struct {
 type dirWatch struct {
 	wd   int32
 	dir  string
-	subs map[chan struct{}]struct{}
+	mask uint32
+	subs map[chan struct{}][]string // the names each subscriber cares about; nil: all
 }
 
-const watchMask = unix.IN_MODIFY | unix.IN_CLOSE_WRITE | unix.IN_MOVED_TO | unix.IN_CREATE |
-	unix.IN_DELETE | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_ONLYDIR
+// baseMask reports files created, replaced, closed after writing or removed,
+// and the directory itself going away; modifyMask adds every write.
+const (
+	baseMask = unix.IN_CLOSE_WRITE | unix.IN_MOVED_TO | unix.IN_CREATE |
+		unix.IN_DELETE | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_ONLYDIR
+	modifyMask = baseMask | unix.IN_MODIFY
+)
+
+// maskFor returns the events the subscribers of dw need: writes only when
+// one of them watches a file that is written in place (every file but the
+// atomically replaced state file).
+func (dw *dirWatch) maskFor() uint32 {
+	for _, names := range dw.subs {
+		if names == nil || slices.ContainsFunc(names, func(n string) bool { return n != jobstore.StateFile }) {
+			return modifyMask
+		}
+	}
+	return baseMask
+}
 
 func newWatcher(log *slog.Logger) (*watcher, error) {
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
@@ -53,43 +79,68 @@ func newWatcher(log *slog.Logger) (*watcher, error) {
 }
 
 // subscribe returns a channel that receives a value (coalesced) after every
-// change in dir, and a function that ends the subscription.
-func (w *watcher) subscribe(dir string) (<-chan struct{}, func(), error) {
+// change in dir to one of the files names (any file when names is empty), or
+// to dir itself, and a function that ends the subscription.
+func (w *watcher) subscribe(dir string, names ...string) (<-chan struct{}, func(), error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return nil, nil, fmt.Errorf("watch %s: %w", dir, os.ErrClosed)
 	}
+	if len(names) == 0 {
+		names = nil
+	}
+	ch := make(chan struct{}, 1)
 	dw := w.byDir[dir]
 	if dw == nil {
-		wd, err := unix.InotifyAddWatch(w.fd, dir, watchMask)
+		probe := &dirWatch{subs: map[chan struct{}][]string{ch: names}}
+		mask := probe.maskFor()
+		wd, err := unix.InotifyAddWatch(w.fd, dir, mask)
 		if err != nil {
 			return nil, nil, fmt.Errorf("watch %s: %w", dir, err)
 		}
 		if old := w.byWD[int32(wd)]; old != nil {
-			// The kernel reuses a wd for the same inode: share it.
+			// The kernel reuses a wd for the same inode: share it (its mask
+			// was just replaced by ours, and is set right below).
 			dw = old
 		} else {
-			dw = &dirWatch{wd: int32(wd), dir: dir, subs: make(map[chan struct{}]struct{})}
+			dw = &dirWatch{wd: int32(wd), dir: dir, mask: mask, subs: make(map[chan struct{}][]string)}
 			w.byWD[dw.wd] = dw
 		}
 		w.byDir[dir] = dw
 	}
-	ch := make(chan struct{}, 1)
-	dw.subs[ch] = struct{}{}
+	dw.subs[ch] = names
+	w.setMask(dw)
 	cancel := func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		delete(dw.subs, ch)
-		if len(dw.subs) == 0 && w.byWD[dw.wd] == dw {
+		if w.byWD[dw.wd] != dw {
+			return
+		}
+		if len(dw.subs) == 0 {
 			delete(w.byWD, dw.wd)
 			delete(w.byDir, dw.dir)
 			if !w.closed {
 				_, _ = unix.InotifyRmWatch(w.fd, uint32(dw.wd))
 			}
+			return
 		}
+		w.setMask(dw)
 	}
 	return ch, cancel, nil
+}
+
+// setMask asks the kernel for the events dw's subscribers need now. A
+// failure (the directory is gone) leaves the old mask, which asks for more.
+func (w *watcher) setMask(dw *dirWatch) {
+	want := dw.maskFor()
+	if want == dw.mask || w.closed {
+		return
+	}
+	if wd, err := unix.InotifyAddWatch(w.fd, dw.dir, want); err == nil && int32(wd) == dw.wd {
+		dw.mask = want
+	}
 }
 
 func (w *watcher) read() {
@@ -115,11 +166,12 @@ func (w *watcher) dispatch(b []byte) {
 		if size > len(b) {
 			return
 		}
+		name := b[unix.SizeofInotifyEvent:size]
 		b = b[size:]
 		if ev.Mask&unix.IN_Q_OVERFLOW != 0 {
 			// Events were lost: wake everyone to look again.
 			for _, dw := range w.byWD {
-				wake(dw)
+				wake(dw, "")
 			}
 			continue
 		}
@@ -127,7 +179,7 @@ func (w *watcher) dispatch(b []byte) {
 		if dw == nil {
 			continue
 		}
-		wake(dw)
+		wake(dw, eventName(name))
 		if ev.Mask&unix.IN_IGNORED != 0 {
 			// The directory is gone: the kernel dropped the watch.
 			delete(w.byWD, dw.wd)
@@ -138,9 +190,22 @@ func (w *watcher) dispatch(b []byte) {
 	}
 }
 
-// wake signals every subscriber of dw, without blocking.
-func wake(dw *dirWatch) {
-	for ch := range dw.subs {
+// eventName returns the file name an inotify event carries (NUL-padded),
+// or "" for an event about the directory itself.
+func eventName(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// wake signals, without blocking, every subscriber of dw that cares about
+// the file name ("": the directory itself, or unknown: everyone).
+func wake(dw *dirWatch, name string) {
+	for ch, names := range dw.subs {
+		if name != "" && names != nil && !slices.Contains(names, name) {
+			continue
+		}
 		select {
 		case ch <- struct{}{}:
 		default:

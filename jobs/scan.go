@@ -1,0 +1,161 @@
+package jobs
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"regexp"
+
+	"github.com/agent-exec/agent-exec/output"
+)
+
+const (
+	// scanChunk bounds the bytes one scan step reads: a wait that catches up
+	// with a backlog looks at its deadline and its other events between
+	// steps, so no amount of output can hold it past its deadline.
+	scanChunk = 256 << 10
+	// maxLine bounds the unfinished line kept for wait_for; a longer line
+	// is matched in pieces.
+	maxLine = 64 << 10
+)
+
+// lineScanner matches a wait_for pattern against each line of a log, in
+// order, reading each byte once: it keeps its position and the unfinished
+// last line between steps.
+type lineScanner struct {
+	re      *regexp.Regexp
+	pattern string
+	// prefix is a literal every match begins with (nil if the pattern has
+	// none): a run of plain lines that does not contain it cannot match.
+	prefix  []byte
+	secrets []string
+	path    string
+
+	f       *os.File // opened at the first step that finds the log
+	buf     []byte
+	pos     int64  // next byte of the log to read
+	partial []byte // the unfinished line before pos
+	partAt  int64  // its offset
+}
+
+func newLineScanner(re *regexp.Regexp, pattern, path string, from int64, secrets []string) *lineScanner {
+	l := &lineScanner{re: re, pattern: pattern, path: path, pos: from, partAt: from, secrets: secrets}
+	if p, _ := re.LiteralPrefix(); p != "" {
+		l.prefix = []byte(p)
+	}
+	return l
+}
+
+func (l *lineScanner) close() {
+	if l.f != nil {
+		_ = l.f.Close() // read-only: a close error cannot lose data
+	}
+}
+
+// step reads at most scanChunk new bytes and matches the lines they finish;
+// once it has reached the end of the log it matches the unfinished last
+// line too, so prompts match. It returns the first match, and more = true
+// when it stopped before the end of the log as it was when the step began.
+func (l *lineScanner) step() (m *Match, more bool, err error) {
+	if l.f == nil {
+		f, err := os.Open(l.path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		l.f, l.buf = f, make([]byte, scanChunk)
+	}
+	n, err := l.f.ReadAt(l.buf, l.pos)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, false, err
+	}
+	chunk := l.buf[:n]
+	l.pos += int64(n)
+	more = n == len(l.buf)
+	if m := l.feed(chunk); m != nil {
+		return m, false, nil
+	}
+	if !more && len(l.partial) > 0 {
+		return l.match(l.partial, l.partAt), false, nil
+	}
+	return nil, more, nil
+}
+
+// feed matches the lines chunk finishes and keeps its unfinished end.
+func (l *lineScanner) feed(chunk []byte) *Match {
+	if i := bytes.IndexByte(chunk, '\n'); i >= 0 {
+		// The line begun in an earlier step ends here.
+		line := chunk[:i]
+		if len(l.partial) > 0 {
+			line = append(l.partial, line...)
+		}
+		if m := l.match(line, l.partAt); m != nil {
+			return m
+		}
+		l.partAt += int64(len(line)) + 1
+		l.partial = l.partial[:0]
+		chunk = chunk[i+1:]
+		last := bytes.LastIndexByte(chunk, '\n')
+		if m := l.lines(chunk[:last+1], l.partAt); m != nil {
+			return m
+		}
+		l.partAt += int64(last + 1)
+		chunk = chunk[last+1:]
+	}
+	l.partial = append(l.partial, chunk...)
+	if len(l.partial) > maxLine {
+		if m := l.match(l.partial, l.partAt); m != nil {
+			return m
+		}
+		l.partAt += int64(len(l.partial))
+		l.partial = l.partial[:0]
+	}
+	return nil
+}
+
+// lines matches each line of b, a run of whole lines that starts at offset
+// at of the log.
+func (l *lineScanner) lines(b []byte, at int64) *Match {
+	if l.prefix != nil && plain(b) && !bytes.Contains(b, l.prefix) {
+		return nil // no line here can match: skip them all at once
+	}
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if m := l.match(b[:i], at); m != nil {
+			return m
+		}
+		at += int64(i) + 1
+		b = b[i+1:]
+	}
+	return nil
+}
+
+// match matches one line (without its newline), as Clean shows it.
+func (l *lineScanner) match(line []byte, at int64) *Match {
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	var text string
+	if plain(line) {
+		// Clean would return it unchanged: match it without a copy.
+		if !l.re.Match(line) {
+			return nil
+		}
+		text = string(line)
+	} else if text = output.Clean(line); !l.re.MatchString(text) {
+		return nil
+	}
+	return &Match{Pattern: l.pattern, Line: output.Redact(text, l.secrets), Offset: at}
+}
+
+// plain reports whether b is printable ASCII, tabs and newlines only: text
+// that output.Clean leaves as it is.
+func plain(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 && c != '\t' && c != '\n') || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
