@@ -215,9 +215,8 @@ func (s *Service) checkStdin(d *Definition) (*stdinSource, error) {
 	return nil, nil
 }
 
-// writeStdin snapshots the job's standard input into its directory.
-func (s *Service) writeStdin(id string, in *stdinSource) error {
-	dst := s.store.Path(id, jobstore.StdinFile)
+// writeStdin snapshots the job's standard input into dst.
+func (s *Service) writeStdin(dst string, in *stdinSource) error {
 	if in.file == "" {
 		return jobstore.WriteFileAtomic(dst, in.data)
 	}

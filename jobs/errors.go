@@ -59,7 +59,12 @@ func AsError(err error) *Error {
 	var amb *jobstore.AmbiguousError
 	var le *supervisor.LaunchError
 	var pe *fs.PathError
+	var left *jobstore.LeftoverError
 	switch {
+	case errors.As(err, &left):
+		// The job is gone from the store; say exactly what is left.
+		return &Error{Code: CodeIO, Message: err.Error(),
+			Details: map[string]any{"job_id": left.ID, "deleted": true, "left_behind": left.Dir}, err: err}
 	case errors.As(err, &amb):
 		return &Error{Code: CodeAmbiguous, Message: err.Error() + "; use more characters of the id",
 			Details: map[string]any{"candidates": amb.Candidates, "matches": max(amb.Matches, len(amb.Candidates))}, err: err}

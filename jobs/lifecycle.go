@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -32,9 +33,11 @@ func (s *Service) Create(ctx context.Context, d *Definition) (*Envelope, error) 
 	if d.IfRunning != "" {
 		return nil, invalid("if_running", "create takes no if_running: a name in use fails with name_in_use; attach and restart are for run")
 	}
-	if err := s.createJob(m, in); err != nil {
+	l, err := s.createJob(m, in)
+	if err != nil {
 		return nil, err
 	}
+	l.Unlock()
 	_, st, err := s.current(m.ID)
 	if err != nil {
 		return nil, err
@@ -45,33 +48,32 @@ func (s *Service) Create(ctx context.Context, d *Definition) (*Envelope, error) 
 }
 
 // createJob writes a new job, checking under the name lock that its name
-// is not taken by an unfinished job.
-func (s *Service) createJob(m *jobstore.Meta, in *stdinSource) error {
+// is not taken by an unfinished job, and returns the new job's operation
+// lock, held: nobody else can start the job before the caller lets go.
+// A job that could not be written leaves nothing behind.
+func (s *Service) createJob(m *jobstore.Meta, in *stdinSource) (*jobstore.Lock, error) {
 	if m.Name != "" {
 		l, err := s.store.LockNames()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer l.Unlock()
-		if other, err := s.unfinishedNamed(m.Name); err != nil {
-			return err
+		if other, err := s.unfinishedNamed(m.Name, ""); err != nil {
+			return nil, err
 		} else if other != "" {
-			return nameInUse(m.Name, other)
+			return nil, nameInUse(m.Name, other)
 		}
 	}
 	m.ID = jobstore.NewID()
 	m.CreatedAt = jobstore.Now()
-	if err := s.store.Create(m); err != nil {
-		return err
-	}
-	if in != nil {
-		if err := s.writeStdin(m.ID, in); err != nil {
-			_ = s.store.Remove(m.ID)
-			return err
+	return s.store.CreateLocked(m, func(dir string) error {
+		if in != nil {
+			if err := s.writeStdin(filepath.Join(dir, jobstore.StdinFile), in); err != nil {
+				return err
+			}
 		}
-	}
-	_ = s.store.AppendEvent(m.ID, jobstore.Event{Event: "created"})
-	return nil
+		return jobstore.AppendEventAt(filepath.Join(dir, jobstore.EventsFile), jobstore.Event{Event: "created"})
+	})
 }
 
 func nameInUse(name, id string) *Error {
@@ -80,14 +82,17 @@ func nameInUse(name, id string) *Error {
 		Details: map[string]any{"job_id": id}}
 }
 
-// unfinishedNamed returns the id of a job named name that is created or
-// running, or "".
-func (s *Service) unfinishedNamed(name string) (string, error) {
+// unfinishedNamed returns the id of a job named name, other than job
+// except, that is created or running, or "".
+func (s *Service) unfinishedNamed(name, except string) (string, error) {
 	ids, err := s.store.WithName(name)
 	if err != nil {
 		return "", err
 	}
 	for _, id := range ids {
+		if id == except {
+			continue
+		}
 		if _, st, err := s.current(id); err == nil && !jobstore.Terminal(st.State) {
 			return id, nil
 		}
@@ -105,7 +110,7 @@ func (s *Service) Run(ctx context.Context, req *RunRequest, progress Progress) (
 		return nil, err
 	}
 	if m.Name != "" && req.IfRunning != "" && req.IfRunning != IfRunningError {
-		if other, err := s.unfinishedNamed(m.Name); err != nil {
+		if other, err := s.unfinishedNamed(m.Name, ""); err != nil {
 			return nil, err
 		} else if other != "" {
 			if req.IfRunning == IfRunningAttach {
@@ -117,14 +122,19 @@ func (s *Service) Run(ctx context.Context, req *RunRequest, progress Progress) (
 			}
 		}
 	}
-	if err := s.createJob(m, in); err != nil {
+	// The job is born locked, so no restart or start from elsewhere can
+	// launch it before this run does.
+	l, err := s.createJob(m, in)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.launchLocked(m.ID, 1); err != nil {
+	if err := s.launch(m.ID, 1); err != nil {
 		// A run that could not start leaves nothing behind.
-		_ = s.store.Remove(m.ID)
+		s.discard(m.ID, err)
+		l.Unlock()
 		return nil, err
 	}
+	l.Unlock()
 	return s.observe(ctx, m.ID, &req.Observation, s.runView("run"), progress)
 }
 
@@ -133,32 +143,93 @@ func (s *Service) runView(typ string) callView {
 	return callView{typ: typ, kind: windowRun, defUntil: s.opt.RunUntil}
 }
 
-// launchLocked takes the job lock and launches run number run.
-func (s *Service) launchLocked(id string, run int) error {
-	l, err := s.store.LockJob(id)
-	if err != nil {
-		return err
+// discard removes job id after its first launch failed with err, unless a
+// supervisor of it may still run it (one that did not answer in time, say):
+// a failed launch never removes a job that may run. A supervisor that
+// answered that it could not start the job is given a moment to exit. The
+// caller holds the job lock.
+func (s *Service) discard(id string, err error) {
+	var le *supervisor.LaunchError
+	if errors.As(err, &le) {
+		gone := make(chan *jobstore.Lock, 1)
+		go func() {
+			l, err := s.store.LockSupervisor(id)
+			if err != nil {
+				l = nil
+			}
+			gone <- l
+		}()
+		select {
+		case l := <-gone:
+			l.Unlock()
+		case <-time.After(discardWait):
+			go func() { (<-gone).Unlock() }()
+		}
 	}
-	defer l.Unlock()
-	return s.launch(id, run)
+	alive, held, perr := s.store.ProbeSupervisor(id)
+	if perr != nil || alive {
+		s.log.Warn("a job whose launch failed is kept: its supervisor may still run it", "job_id", id, "supervisor_alive", alive, "err", perr)
+		return
+	}
+	defer held.Unlock()
+	if err := s.store.Remove(id); err != nil {
+		s.log.Warn("remove a job whose launch failed", "job_id", id, "err", err)
+	}
 }
+
+// discardWait bounds the wait for a supervisor that reported a launch error
+// to exit.
+const discardWait = 5 * time.Second
 
 // launch starts run number run of job id; the caller holds the job lock.
 func (s *Service) launch(id string, run int) error {
-	if s.opt.MaxRunning > 0 {
-		// Count and launch under the root-wide lock, so concurrent
-		// launches cannot together pass the cap.
-		l, err := s.store.LockNames()
+	release, err := s.admit(id, "")
+	if err != nil {
+		return err
+	}
+	defer release()
+	return s.launchAdmitted(id, run)
+}
+
+// admit checks, under the root-wide lock when the launch of a run of job id
+// needs it, that the run may start: no job but id that is unfinished has
+// name (when name is not ""), and fewer than the most allowed are running.
+// The caller launches the run, then calls release; holding the lock until
+// the run is recorded as running is what keeps two launches from both
+// passing the checks.
+func (s *Service) admit(id, name string) (release func(), err error) {
+	if name == "" && s.opt.MaxRunning <= 0 {
+		return func() {}, nil
+	}
+	l, err := s.store.LockNames()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
 		if err != nil {
-			return err
+			l.Unlock()
 		}
-		defer l.Unlock()
+	}()
+	if name != "" {
+		if other, err := s.unfinishedNamed(name, id); err != nil {
+			return nil, err
+		} else if other != "" {
+			return nil, nameInUse(name, other)
+		}
+	}
+	if s.opt.MaxRunning > 0 {
 		if n := s.countRunning(); n >= s.opt.MaxRunning {
-			return &Error{Code: CodeInvalidState,
+			return nil, &Error{Code: CodeInvalidState,
 				Message: fmt.Sprintf("%d jobs are running, the most allowed at once (AGENT_EXEC_MAX_RUNNING); wait for one to end or kill one", n),
 				Details: map[string]any{"running": n, "max_running": s.opt.MaxRunning}}
 		}
 	}
+	return func() { l.Unlock() }, nil
+}
+
+// launchAdmitted starts run number run of job id; the caller holds the job
+// lock and has admitted the run.
+func (s *Service) launchAdmitted(id string, run int) error {
 	if err := s.recordSecrets(id); err != nil {
 		return err
 	}
@@ -235,13 +306,20 @@ func (s *Service) Restart(ctx context.Context, req *RestartRequest, progress Pro
 }
 
 func (s *Service) restart(ctx context.Context, typ, id string, sig syscall.Signal, grace float64, obs *Observation, progress Progress) (*Envelope, error) {
-	err := s.locked(id, func(_ *jobstore.Meta, st *jobstore.State) error {
+	err := s.locked(id, func(m *jobstore.Meta, st *jobstore.State) error {
 		st, err := s.stopRun(ctx, id, st, sig, grace)
 		if err != nil {
 			return err
 		}
+		// A job that ended (or was just stopped) gives up its name: take it
+		// back only if no other job has it now.
+		release, err := s.admit(id, m.Name)
+		if err != nil {
+			return err
+		}
+		defer release()
 		_ = s.store.AppendEvent(id, jobstore.Event{Event: "restarted", Run: st.Run + 1})
-		return s.launch(id, st.Run+1)
+		return s.launchAdmitted(id, st.Run+1)
 	})
 	if err != nil {
 		return nil, err

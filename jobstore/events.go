@@ -23,21 +23,30 @@ func (s *Store) AppendEvent(id string, e Event) error {
 	if !ValidID(id) {
 		return fmt.Errorf("append event: %w: %q", ErrInvalidRef, id)
 	}
+	if err := AppendEventAt(s.Path(id, EventsFile), e); err != nil {
+		return fmt.Errorf("%w of %s", err, id)
+	}
+	return nil
+}
+
+// AppendEventAt appends e to the event log at path in one write: for a
+// job that is not in the store yet (see [Store.CreateLocked]).
+func AppendEventAt(path string, e Event) error {
 	if e.Time.IsZero() {
 		e.Time = Now()
 	}
 	b, err := json.Marshal(e)
 	if err != nil {
-		return fmt.Errorf("encode event of %s: %w", id, err)
+		return fmt.Errorf("encode event: %w", err)
 	}
 	b = append(b, '\n')
-	f, err := os.OpenFile(s.Path(id, EventsFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return fmt.Errorf("append event of %s: %w", id, err)
+		return fmt.Errorf("append event: %w", err)
 	}
 	if _, err := f.Write(b); err != nil {
 		f.Close()
-		return fmt.Errorf("append event of %s: %w", id, err)
+		return fmt.Errorf("append event: %w", err)
 	}
 	return f.Close()
 }

@@ -46,6 +46,27 @@ func (s *Store) lock(id, name string, how int) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := flock(f, how); err != nil {
+		return nil, fmt.Errorf("lock %s of %s: %w", name, id, err)
+	}
+	return &Lock{f: f}, nil
+}
+
+// lockFile opens (creating) the lock file at path and locks it.
+func lockFile(path string, how int) (*Lock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", filepath.Base(path), err)
+	}
+	if err := flock(f, how); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", filepath.Base(path), err)
+	}
+	return &Lock{f: f}, nil
+}
+
+// flock locks f, retrying on EINTR; on failure it closes f.
+func flock(f *os.File, how int) error {
+	var err error
 	for {
 		err = unix.Flock(int(f.Fd()), how)
 		if !errors.Is(err, unix.EINTR) {
@@ -54,9 +75,17 @@ func (s *Store) lock(id, name string, how int) (*Lock, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("lock %s of %s: %w", name, id, err)
 	}
-	return &Lock{f: f}, nil
+	return err
+}
+
+// renameNoReplace renames old to new, failing with fs.ErrExist when new
+// exists.
+func renameNoReplace(old, new string) error {
+	if err := unix.Renameat2(unix.AT_FDCWD, old, unix.AT_FDCWD, new, unix.RENAME_NOREPLACE); err != nil {
+		return &os.LinkError{Op: "rename", Old: old, New: new, Err: err}
+	}
+	return nil
 }
 
 // LockJob takes job id's operation lock, waiting for it. Start, restart,
@@ -103,19 +132,9 @@ func (s *Store) ProbeSupervisor(id string) (alive bool, held *Lock, err error) {
 // named job holds it from the check that the name is free to the creation,
 // so two jobs of one name can never both be unfinished.
 func (s *Store) LockNames() (*Lock, error) {
-	f, err := os.OpenFile(filepath.Join(s.root, ".names.lock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	l, err := lockFile(filepath.Join(s.root, ".names.lock"), unix.LOCK_EX)
 	if err != nil {
 		return nil, fmt.Errorf("lock names: %w", err)
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock names: %w", err)
-	}
-	return &Lock{f: f}, nil
+	return l, nil
 }

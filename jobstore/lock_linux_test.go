@@ -252,6 +252,7 @@ func TestLockFileSymlinkNotFollowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{JobLockFile, SupervisorLockFile} {
+		os.Remove(s.Path(id, name)) // job.lock is made with the job
 		if err := os.Symlink(target, s.Path(id, name)); err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // File names inside a job directory.
@@ -115,23 +117,74 @@ func (s *Store) Dir(id string) string { return filepath.Join(s.root, id) }
 // Path returns the path of a file in job id's directory.
 func (s *Store) Path(id, name string) string { return filepath.Join(s.root, id, name) }
 
-// Create makes the directory of a new job and writes its meta.json and an
-// initial state.json (state created, run 0). The caller fills meta, id
-// included (see [NewID]).
+// Create makes a new job (see [Store.CreateLocked]) and lets go of its lock.
 func (s *Store) Create(m *Meta) error {
-	if !ValidID(m.ID) {
-		return fmt.Errorf("create job: %w: %q", ErrInvalidRef, m.ID)
-	}
-	dir := s.Dir(m.ID)
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		return fmt.Errorf("create job %s: %w", m.ID, err)
-	}
-	if err := s.writeJSON(m.ID, MetaFile, m); err != nil {
+	l, err := s.CreateLocked(m, nil)
+	if err != nil {
 		return err
 	}
-	st := &State{State: StateCreated, UpdatedAt: m.CreatedAt}
-	return s.WriteState(m.ID, st)
+	return l.Unlock()
 }
+
+// CreateLocked makes a new job: its directory with meta.json, an initial
+// state.json (state created, run 0) and whatever fill writes into the
+// directory, whose path it is given (fill may call [AppendEventAt]). The
+// caller fills meta, id included (see [NewID]).
+//
+// The job appears whole or not at all: it is built under a hidden name in
+// the root and renamed into place, so a failure (a full disk, say) leaves
+// nothing, and no reader ever sees a job without its files. It is born
+// with its operation lock (see [Store.LockJob]) held by the caller, so
+// nobody can start, restart or delete it before the caller lets go.
+func (s *Store) CreateLocked(m *Meta, fill func(dir string) error) (_ *Lock, err error) {
+	if !ValidID(m.ID) {
+		return nil, fmt.Errorf("create job: %w: %q", ErrInvalidRef, m.ID)
+	}
+	dir := s.Dir(m.ID)
+	if _, err := os.Lstat(dir); err == nil {
+		return nil, fmt.Errorf("create job %s: %w", m.ID, fs.ErrExist)
+	}
+	stage := filepath.Join(s.root, stagePrefix+m.ID)
+	if err := os.Mkdir(stage, 0o700); err != nil {
+		return nil, fmt.Errorf("create job %s: %w", m.ID, err)
+	}
+	var l *Lock
+	defer func() {
+		if err != nil {
+			l.Unlock()
+			os.RemoveAll(stage)
+		}
+	}()
+	if l, err = lockFile(filepath.Join(stage, JobLockFile), unix.LOCK_EX); err != nil {
+		return nil, fmt.Errorf("create job %s: %w", m.ID, err)
+	}
+	if err := writeJSONFile(filepath.Join(stage, MetaFile), m); err != nil {
+		return nil, fmt.Errorf("create job %s: %w", m.ID, err)
+	}
+	st := &State{State: StateCreated, UpdatedAt: m.CreatedAt}
+	if err := writeJSONFile(filepath.Join(stage, StateFile), st); err != nil {
+		return nil, fmt.Errorf("create job %s: %w", m.ID, err)
+	}
+	if fill != nil {
+		if err := fill(stage); err != nil {
+			return nil, err
+		}
+	}
+	if err := renameNoReplace(stage, dir); err != nil {
+		return nil, fmt.Errorf("create job %s: %w", m.ID, err)
+	}
+	// The job exists now; a failed sync only leaves its durability across
+	// a crash in doubt.
+	_ = syncDir(s.root)
+	return l, nil
+}
+
+// Hidden prefixes of directories in the root that are not jobs: a job
+// being created, and a job being deleted.
+const (
+	stagePrefix = ".new-"
+	tombPrefix  = ".del-"
+)
 
 // Exists reports whether job id has a directory (not a symlink) in the root.
 func (s *Store) Exists(id string) bool {
@@ -173,16 +226,42 @@ func (s *Store) WriteState(id string, st *State) error {
 	return s.writeJSON(id, StateFile, st)
 }
 
-// Remove deletes job id's directory and everything in it.
+// Remove deletes job id's directory and everything in it. The job leaves
+// the store at once and as a whole (its directory is first renamed to a
+// hidden name), or not at all: when that rename fails, nothing was removed.
+// When files of the renamed directory cannot be removed, the error names
+// the directory left behind (see [LeftoverError]). Removing a job that does
+// not exist succeeds.
 func (s *Store) Remove(id string) error {
 	if !ValidID(id) {
 		return fmt.Errorf("remove job: %w: %q", ErrInvalidRef, id)
 	}
-	if err := os.RemoveAll(s.Dir(id)); err != nil {
-		return fmt.Errorf("remove job %s: %w", id, err)
+	tomb := filepath.Join(s.root, tombPrefix+id)
+	if err := os.Rename(s.Dir(id), tomb); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("remove job %s: nothing was removed: %w", id, err)
+	}
+	if err := os.RemoveAll(tomb); err != nil {
+		return &LeftoverError{ID: id, Dir: tomb, Err: err}
 	}
 	return nil
 }
+
+// LeftoverError is a job removed from the store whose files could not all
+// be deleted: what is left is in Dir, which is no job any more.
+type LeftoverError struct {
+	ID  string
+	Dir string
+	Err error
+}
+
+func (e *LeftoverError) Error() string {
+	return fmt.Sprintf("job %s is deleted, but its files could not all be removed; what is left is in %s: %v", e.ID, e.Dir, e.Err)
+}
+
+func (e *LeftoverError) Unwrap() error { return e.Err }
 
 func (s *Store) readJSON(id, name string, v any) error {
 	if !ValidID(id) {
@@ -203,13 +282,22 @@ func (s *Store) readJSON(id, name string, v any) error {
 }
 
 func (s *Store) writeJSON(id, name string, v any) error {
+	if err := writeJSONFile(s.Path(id, name), v); err != nil {
+		return fmt.Errorf("%w of %s", err, id)
+	}
+	return nil
+}
+
+// writeJSONFile replaces path atomically with v, indented, one newline at
+// the end.
+func writeJSONFile(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode %s of %s: %w", name, id, err)
+		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
 	}
 	b = append(b, '\n')
-	if err := WriteFileAtomic(s.Path(id, name), b); err != nil {
-		return fmt.Errorf("write %s of %s: %w", name, id, err)
+	if err := WriteFileAtomic(path, b); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	return nil
 }

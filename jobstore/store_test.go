@@ -213,7 +213,7 @@ func TestCreate(t *testing.T) {
 	for _, e := range ents {
 		names = append(names, e.Name())
 	}
-	if want := []string{MetaFile, StateFile}; !reflect.DeepEqual(names, want) {
+	if want := []string{JobLockFile, MetaFile, StateFile}; !reflect.DeepEqual(names, want) {
 		t.Errorf("files after Create = %v, want %v (no temporary files)", names, want)
 	}
 }

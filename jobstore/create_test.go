@@ -1,0 +1,58 @@
+package jobstore
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestCreateLockedBornLocked: a job made by CreateLocked is in the store
+// with its lock held: nobody else can take it until the creator lets go.
+func TestCreateLockedBornLocked(t *testing.T) {
+	s := newStore(t)
+	m := &Meta{ID: NewID(), Command: []string{"true"}, Cwd: "/", Streams: StreamsMerged, Tags: []string{}, CreatedAt: Now()}
+	l, err := s.CreateLocked(m, func(dir string) error {
+		return os.WriteFile(filepath.Join(dir, StdinFile), []byte("in"), 0o600)
+	})
+	if err != nil {
+		t.Fatalf("CreateLocked error = %v, want nil", err)
+	}
+	if _, err := s.ReadMeta(m.ID); err != nil {
+		t.Errorf("ReadMeta after CreateLocked: %v", err)
+	}
+	if b, err := os.ReadFile(s.Path(m.ID, StdinFile)); err != nil || string(b) != "in" {
+		t.Errorf("file written by fill = %q, %v, want %q", b, err, "in")
+	}
+	f, err := os.Open(s.Path(m.ID, JobLockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); !errors.Is(err, unix.EWOULDBLOCK) {
+		t.Fatalf("flock of a new job's lock = %v, want EWOULDBLOCK (held by the creator)", err)
+	}
+	l.Unlock()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		t.Errorf("flock after the creator let go = %v, want nil", err)
+	}
+}
+
+// TestCreateLockedFailureLeavesNothing: a fill that fails leaves no trace
+// in the root, and the id stays free.
+func TestCreateLockedFailureLeavesNothing(t *testing.T) {
+	s := newStore(t)
+	m := &Meta{ID: NewID(), Command: []string{"true"}, Cwd: "/", Streams: StreamsMerged, Tags: []string{}, CreatedAt: Now()}
+	boom := errors.New("boom")
+	if _, err := s.CreateLocked(m, func(string) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("CreateLocked with a failing fill = %v, want boom", err)
+	}
+	if ents, _ := os.ReadDir(s.Root()); len(ents) != 0 {
+		t.Errorf("root after a failed create has %d entries, want none", len(ents))
+	}
+	if err := s.Create(m); err != nil {
+		t.Errorf("Create of the same id afterwards = %v, want nil", err)
+	}
+}
