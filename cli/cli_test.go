@@ -169,7 +169,7 @@ func TestRunCommandForms(t *testing.T) {
 
 func TestRunMissingProgram(t *testing.T) {
 	root := newRoot(t)
-	r := agentExec(t, root, exitJob, "run", "--", "/nonexistent/program", "arg")
+	r := agentExec(t, root, exitNotStarted, "run", "--", "/nonexistent/program", "arg")
 	if code := errorCode(t, r); code != jobs.CodeLaunchFailed {
 		t.Fatalf("code = %s, want %s", code, jobs.CodeLaunchFailed)
 	}
@@ -283,7 +283,7 @@ func TestInvalidInputIsAnEnvelope(t *testing.T) {
 		{[]string{"list", "--state", "sleeping"}, "state"},
 	}
 	for _, tt := range tests {
-		env := agentExec(t, root, exitJob, tt.args...).envelope(t)
+		env := agentExec(t, root, exitFailed, tt.args...).envelope(t)
 		if env.Error.Code != jobs.CodeInvalidInput || env.Error.Field != tt.field {
 			t.Errorf("agent-exec %q: error = %+v, want invalid_input on %s", tt.args, env.Error, tt.field)
 		}
@@ -297,7 +297,7 @@ func TestNameInUse(t *testing.T) {
 	if first.Job.State != "running" || first.Wait.Reason != jobs.WaitNotWaited {
 		t.Fatalf("first run: job %+v wait %+v", first.Job, first.Wait)
 	}
-	r := agentExec(t, root, exitJob, "run", "--name", "svc", "--until", "0", "--", "sleep 60")
+	r := agentExec(t, root, exitFailed, "run", "--name", "svc", "--until", "0", "--", "sleep 60")
 	env := r.envelope(t)
 	if env.Error.Code != jobs.CodeNameInUse || env.Error.Details["job_id"] != first.Job.JobID {
 		t.Fatalf("second run: error = %+v, want name_in_use naming %s", env.Error, first.Job.JobID)
@@ -325,7 +325,7 @@ func TestRoundTrip(t *testing.T) {
 	if env.Type != "start" || env.Job.State != "exited" || env.Output.Text != "run\n" {
 		t.Fatalf("start: job %+v output %+v", env.Job, env.Output)
 	}
-	if code := errorCode(t, agentExec(t, root, exitJob, "start", id)); code != jobs.CodeInvalidState {
+	if code := errorCode(t, agentExec(t, root, exitFailed, "start", id)); code != jobs.CodeInvalidState {
 		t.Fatalf("second start: code %s, want invalid_state", code)
 	}
 
@@ -363,7 +363,7 @@ func TestRoundTrip(t *testing.T) {
 	if !env.Deleted || env.JobID != id {
 		t.Fatalf("delete: %+v", env)
 	}
-	if code := errorCode(t, agentExec(t, root, exitJob, "observe", id)); code != jobs.CodeNotFound {
+	if code := errorCode(t, agentExec(t, root, exitFailed, "observe", id)); code != jobs.CodeNotFound {
 		t.Fatalf("observe after delete: code %s, want job_not_found", code)
 	}
 }
@@ -373,7 +373,7 @@ func TestKillAndDeleteRunning(t *testing.T) {
 	env := agentExec(t, root, exitOK, "run", "--until", "0", "--", "sleep", "60").envelope(t)
 	id := env.Job.JobID
 	killAtEnd(t, root, id)
-	if code := errorCode(t, agentExec(t, root, exitJob, "delete", id)); code != jobs.CodeInvalidState {
+	if code := errorCode(t, agentExec(t, root, exitFailed, "delete", id)); code != jobs.CodeInvalidState {
 		t.Fatalf("delete of a running job: code %s, want invalid_state", code)
 	}
 	env = agentExec(t, root, exitOK, "kill", "--signal", "INT", "--grace", "5", id).envelope(t)
@@ -399,7 +399,7 @@ func TestInterruptStopsWaitingOnly(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel() // as if Ctrl-C came at once
 	r := invoke(t, ctx, root, nil, "run", "--until", "30", "--", "sleep 60")
-	if r.code != exitOK {
+	if r.code != exitInterrupted {
 		t.Fatalf("exit %d: %s%s", r.code, r.stdout, r.stderr)
 	}
 	env := r.envelope(t)
@@ -419,7 +419,7 @@ func TestPS(t *testing.T) {
 	if got := strings.Fields(r.stdout); strings.Join(got, " ") != "ID NAME STATE AGE EXIT COMMAND LAST LINE" {
 		t.Fatalf("ps of no jobs = %q, want the header only", r.stdout)
 	}
-	agentExec(t, root, exitOK, "run", "--name", "builder", "--", "echo compiling; echo done; exit 3")
+	agentExec(t, root, 3, "run", "--name", "builder", "--", "echo compiling; echo done; exit 3")
 	agentExec(t, root, exitOK, "run", "--", "/bin/echo", "a long command line that will not fit in the forty characters")
 	r = agentExec(t, root, exitOK, "ps")
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
@@ -446,7 +446,7 @@ func TestPS(t *testing.T) {
 	}
 	// The short id resolves.
 	id := strings.Fields(row)[0]
-	env := agentExec(t, root, exitOK, "observe", id).envelope(t)
+	env := agentExec(t, root, 3, "observe", id).envelope(t)
 	if env.Job.Name != "builder" {
 		t.Fatalf("observe %s: %+v", id, env.Job)
 	}
@@ -546,11 +546,11 @@ func TestLogs(t *testing.T) {
 		t.Fatalf("logs --stream stderr = %q", r.stdout)
 	}
 
-	r = agentExec(t, root, exitJob, "logs", "nosuchjob")
+	r = agentExec(t, root, exitFailed, "logs", "nosuchjob")
 	if r.stdout != "" || !strings.Contains(r.stderr, "not found") {
 		t.Fatalf("logs of an unknown job: stdout %q stderr %q", r.stdout, r.stderr)
 	}
-	r = agentExec(t, root, exitJob, "logs", "--stream", "stdout", id)
+	r = agentExec(t, root, exitFailed, "logs", "--stream", "stdout", id)
 	if r.stdout != "" || !strings.Contains(r.stderr, "stream") {
 		t.Fatalf("logs --stream stdout of a merged job: stdout %q stderr %q", r.stdout, r.stderr)
 	}

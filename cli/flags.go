@@ -106,7 +106,7 @@ func (fs *flagSet) usage(w io.Writer) {
 
 // usageError reports a failed parse: -h prints the usage on stdout and
 // exits 0; anything else prints the error and the usage on stderr and
-// exits 2. No JSON is printed either way.
+// exits 125 (exitUsage). No JSON is printed either way.
 func (fs *flagSet) usageError(s stdio, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
 		fs.usage(s.out)

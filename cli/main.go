@@ -22,13 +22,6 @@ import (
 	"github.com/agent-exec/agent-exec/jobstore"
 )
 
-// Exit codes.
-const (
-	exitOK    = 0
-	exitJob   = 1 // a job-domain error: the envelope says which
-	exitUsage = 2
-)
-
 const usage = `agent-exec runs commands as durable background jobs.
 
 Usage:
@@ -45,8 +38,14 @@ Usage:
   agent-exec [--root DIR] attach JOB                   connect this terminal to a tty job (ctrl-] detaches)
   agent-exec version                                   the version, from the build (also --version)
 
-The job commands print the result as one JSON object on stdout and exit 0
-when it is ok, 1 when it is an error; bad usage exits 2. One CMD argument is
+The job commands print the result as one JSON object on stdout. run, start,
+restart and observe exit with the job's status: its exit code when it
+exited, 128+N when signal N killed it (its --timeout included), 124 when it
+still runs when the wait reached its deadline, 126 when it could not start,
+and 0 while it runs after a wait that ended as asked (--wait_for matched,
+--until 0).
+Other commands exit 0 when the result is ok. agent-exec's own failures (an
+error result, bad usage) exit 125. One CMD argument is
 a shell command line (agent-exec run -- 'make 2>&1 | tail'), several are a
 program and its arguments. JOB is a job id, a unique id prefix (4+
 characters) or a job name.

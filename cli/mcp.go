@@ -30,7 +30,7 @@ func runMCP(root string, args []string) int {
 	proto, err := guardStdout()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "agent-exec mcp:", err)
-		return exitJob
+		return exitFailed
 	}
 	log := newLogger(os.Stderr, slog.LevelInfo)
 	maxUntil, err := secondsFromEnv(envMaxUntil, jobs.DefaultMaxUntil)
@@ -57,7 +57,7 @@ func runMCP(root string, args []string) int {
 	svc, err := openService(root, jobs.Options{MaxUntil: maxUntil, RunUntil: runUntil, Log: log})
 	if err != nil {
 		log.Error("cannot open the job store", "err", err)
-		return exitJob
+		return exitFailed
 	}
 	defer svc.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
@@ -65,7 +65,7 @@ func runMCP(root string, args []string) int {
 	log.Info("serving MCP on stdio", "root", svc.Store().Root(), "max_until", maxUntil, "default_until", runUntil)
 	if err := tools.Serve(ctx, svc, os.Stdin, proto, log); err != nil {
 		log.Error("serve", "err", err)
-		return exitJob
+		return exitFailed
 	}
 	return exitOK
 }

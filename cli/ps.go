@@ -56,7 +56,7 @@ func psVerb(ctx context.Context, inv *invocation, args []string) int {
 func (inv *invocation) fail(verb string, err error) int {
 	e := jobs.AsError(err)
 	fmt.Fprintf(inv.err, "agent-exec %s: %s\n", verb, e.Message)
-	return exitJob
+	return exitFailed
 }
 
 func writePS(inv *invocation, list []jobs.Summary, allIDs []string, now time.Time) {

@@ -36,7 +36,8 @@ var verbs = map[string]verb{
 type operation func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error)
 
 // do opens the service and runs op, then prints its envelope (or the error
-// envelope) as one line of JSON: exit 0 when it is ok, 1 when it is not.
+// envelope) as one line of JSON: exit 0 when it is ok, else 125 (126 for
+// launch_failed).
 func (inv *invocation) do(ctx context.Context, fs *flagSet, op operation) int {
 	svc, err := inv.service(fs)
 	if err != nil {
@@ -44,6 +45,22 @@ func (inv *invocation) do(ctx context.Context, fs *flagSet, op operation) int {
 	}
 	defer svc.Close()
 	return inv.print(op(ctx, svc))
+}
+
+// doJob is do for the verbs that report a job's outcome (run, start,
+// restart, observe): an ok envelope exits with the job's status (see
+// outcomeExit).
+func (inv *invocation) doJob(ctx context.Context, fs *flagSet, op operation) int {
+	var env *jobs.Envelope
+	code := inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+		e, err := op(ctx, svc)
+		env = e
+		return e, err
+	})
+	if code != exitOK || env == nil {
+		return code
+	}
+	return outcomeExit(env, ctx.Err() != nil)
 }
 
 // service opens the service over the root: the verb's --root, else the
@@ -68,10 +85,10 @@ func (inv *invocation) print(env *jobs.Envelope, err error) int {
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(env); err != nil {
 		fmt.Fprintln(inv.err, "agent-exec: write the result:", err)
-		return exitJob
+		return exitFailed
 	}
 	if !env.OK {
-		return exitJob
+		return errorExit(env.Error)
 	}
 	return exitOK
 }
@@ -126,7 +143,7 @@ func runVerb(ctx context.Context, inv *invocation, args []string) int {
 	if err != nil {
 		return fs.usageError(inv.stdio, err)
 	}
-	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+	return inv.doJob(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
 		if err := inv.readStdin(&req.Definition); err != nil {
 			return nil, err
 		}
@@ -195,7 +212,7 @@ func startVerb(ctx context.Context, inv *invocation, args []string) int {
 	if code, ok := fs.parseJob(inv, args, &req.JobID); !ok {
 		return code
 	}
-	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+	return inv.doJob(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
 		return svc.Start(ctx, &req, nil)
 	})
 }
@@ -212,7 +229,7 @@ func restartVerb(ctx context.Context, inv *invocation, args []string) int {
 		return code
 	}
 	req.Signal = signalArg(sig)
-	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+	return inv.doJob(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
 		return svc.Restart(ctx, &req, nil)
 	})
 }
@@ -225,7 +242,7 @@ func observeVerb(ctx context.Context, inv *invocation, args []string) int {
 	if code, ok := fs.parseJob(inv, args, &req.JobID); !ok {
 		return code
 	}
-	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
+	return inv.doJob(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
 		return svc.Observe(ctx, &req, nil)
 	})
 }
