@@ -33,7 +33,9 @@ func (s *Service) screenOf(m *jobstore.Meta, st *jobstore.State, log string) (*s
 		if err != nil {
 			return nil, err
 		}
-		scr = supervisor.ScreenOf(screen.Render(data, m.Cols, m.Rows))
+		// Only the lines that can still show are drawn: scrolling costs a
+		// redraw of the whole screen per line.
+		scr = supervisor.ScreenOf(screen.Render(screen.Tail(data, m.Rows), m.Cols, m.Rows))
 	}
 	red := output.NewRedactor(secrets(m)...)
 	for i, line := range scr.Lines {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -15,11 +16,12 @@ import (
 
 // inputPort is the write side of an interactive job's standard input: the
 // PTY master of a tty job, or the write end of the stdin pipe of an
-// interactive one. Only the supervisor's loop goroutine uses it.
+// interactive one. Input requests use it one at a time, off the loop; the
+// loop closes it when the run ends, which makes a pending write return.
 type inputPort struct {
 	f      *os.File // non-blocking, so writes take deadlines
 	tty    bool
-	closed bool // eof was sent to a pipe
+	closed atomic.Bool // a pipe was closed: eof, or the run ended
 }
 
 // writeTimeout bounds one write: a job that does not read its input never
@@ -33,7 +35,7 @@ const InputTimeout = writeTimeout + 4*time.Second
 // write writes p, returning how many bytes the job took before the
 // deadline.
 func (in *inputPort) write(p []byte) (int, error) {
-	if in.closed {
+	if in.closed.Load() {
 		return 0, errors.New("stdin was closed (eof)")
 	}
 	if err := in.f.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
@@ -53,10 +55,14 @@ func (in *inputPort) eof() error {
 		_, err := in.write([]byte{4})
 		return err
 	}
-	if in.closed {
+	return in.close()
+}
+
+// close closes a pipe's write end, once.
+func (in *inputPort) close() error {
+	if in.closed.Swap(true) {
 		return nil
 	}
-	in.closed = true
 	return in.f.Close()
 }
 

@@ -45,7 +45,7 @@ func (sv *super) loop(sigs <-chan os.Signal, calls <-chan ctlCall) {
 			}
 			// SIGCHLD: reap at the top of the loop. SIGHUP: ignored.
 		case c := <-calls:
-			c.reply <- sv.handle(c.req)
+			sv.dispatch(c)
 		case <-timeout:
 			timeout = nil
 			sv.log.Info("timeout", "timeout_s", sv.meta.TimeoutS)
@@ -173,6 +173,24 @@ func (sv *super) signalTree(sig syscall.Signal) {
 	}
 }
 
+// dispatch answers a control request without blocking the loop: kills and
+// pings at once; input writes (which wait for a job that does not read) and
+// screen requests (which draw) on goroutines of their own.
+func (sv *super) dispatch(c ctlCall) {
+	switch c.req.Op {
+	case OpInput:
+		if resp, ok := sv.checkInput(); !ok {
+			c.reply <- resp
+			return
+		}
+		go func() { c.reply <- sv.handleInput(c.req) }()
+	case OpScreen:
+		go func() { c.reply <- sv.handleScreen() }()
+	default:
+		c.reply <- sv.handle(c.req)
+	}
+}
+
 func (sv *super) handle(req Request) Response {
 	switch req.Op {
 	case OpPing:
@@ -189,10 +207,6 @@ func (sv *super) handle(req Request) Response {
 		sv.log.Info("kill requested", "signal", SignalName(sig), "grace_ms", req.GraceMS)
 		sv.end(reason, sig, time.Duration(req.GraceMS)*time.Millisecond)
 		return Response{OK: true, Run: sv.run, PID: sv.mainPID}
-	case OpInput:
-		return sv.handleInput(req)
-	case OpScreen:
-		return sv.handleScreen()
 	default:
 		return Response{Error: "unknown op " + req.Op}
 	}
@@ -205,8 +219,8 @@ func (sv *super) finish() {
 	if sv.endReason == jobstore.ReasonLogLimit {
 		sv.cutToLogLimit()
 	}
-	if sv.input != nil && !sv.input.tty && !sv.input.closed {
-		sv.input.f.Close()
+	if sv.input != nil && !sv.input.tty {
+		sv.input.close()
 	}
 	st := *sv.running
 	ws := sv.mainStatus

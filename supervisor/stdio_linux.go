@@ -118,17 +118,27 @@ func (sv *super) drainTerminal() {
 	}
 }
 
-// handleInput applies an input request: resize, write, eof.
-func (sv *super) handleInput(req Request) Response {
+// checkInput says, on the loop, whether the job can take input now.
+func (sv *super) checkInput() (Response, bool) {
 	resp := Response{Run: sv.run, PID: sv.mainPID}
-	if sv.input == nil {
+	switch {
+	case sv.input == nil:
 		resp.Error = "the job was not started with tty or interactive: its stdin is not open"
-		return resp
-	}
-	if sv.mainDone {
+	case sv.mainDone:
 		resp.Error = "the job's main process has exited"
-		return resp
+	default:
+		return resp, true
 	}
+	return resp, false
+}
+
+// handleInput applies an input request: resize, write, eof. It runs on a
+// goroutine of its own (a write may wait for a job that does not read), one
+// request at a time.
+func (sv *super) handleInput(req Request) Response {
+	sv.inputMu.Lock()
+	defer sv.inputMu.Unlock()
+	resp := Response{Run: sv.run, PID: sv.mainPID}
 	if req.Cols > 0 || req.Rows > 0 {
 		if err := sv.input.resize(req.Cols, req.Rows); err != nil {
 			resp.Error = "resize: " + err.Error()

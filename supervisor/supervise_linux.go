@@ -98,6 +98,7 @@ type super struct {
 	// read end to close once the job has its copy, and (tty jobs) the
 	// output copier and the screen it keeps.
 	input    *inputPort
+	inputMu  sync.Mutex // one input request at a time (they run off the loop)
 	childEnd *os.File
 	termLog  *os.File
 	termDone chan struct{}
