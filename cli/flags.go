@@ -18,6 +18,7 @@ type flagSet struct {
 	synopsis string            // the usage line after "agent-exec "
 	aliases  map[string]string // kebab-case name → snake_case name
 	root     string            // --root, accepted after the verb too
+	noAutoGC bool              // --no_auto_gc of the verbs that launch
 }
 
 func newFlagSet(verb, synopsis string) *flagSet {

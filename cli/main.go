@@ -37,6 +37,8 @@ Usage:
   agent-exec [--root DIR] input [flags] JOB [TEXT]     send text and keys to an interactive job
   agent-exec [--root DIR] attach JOB                   connect this terminal to a tty job (ctrl-] detaches)
   agent-exec version                                   the version, from the build (also --version)
+  agent-exec [--root DIR] gc [--older_than DUR] [--max_jobs N] [--max_bytes SIZE] [--dry_run]
+                                                       remove old finished jobs (also done after each launch)
 
 The job commands print the result as one JSON object on stdout. run, start,
 restart and observe exit with the job's status: its exit code when it

@@ -30,6 +30,7 @@ var verbs = map[string]verb{
 	"logs":    logsVerb,
 	"input":   inputVerb,
 	"attach":  attachVerb,
+	"gc":      gcVerb,
 }
 
 // operation runs one jobs operation on the service.
@@ -43,8 +44,10 @@ func (inv *invocation) do(ctx context.Context, fs *flagSet, op operation) int {
 	if err != nil {
 		return inv.print(nil, err)
 	}
-	defer svc.Close()
-	return inv.print(op(ctx, svc))
+	defer svc.Close() // waits for background work: the collection after a launch
+	code := inv.print(op(ctx, svc))
+	inv.releaseStdout()
+	return code
 }
 
 // doJob is do for the verbs that report a job's outcome (run, start,
@@ -70,7 +73,13 @@ func (inv *invocation) service(fs *flagSet) (*jobs.Service, error) {
 	if fs != nil && fs.root != "" {
 		root = fs.root
 	}
-	svc, err := openService(root, jobs.Options{})
+	opt := jobs.Options{}
+	if fs != nil && fs.noAutoGC {
+		gc := jobs.DefaultGCConfig()
+		gc.Auto = false
+		opt.GC = &gc
+	}
+	svc, err := openService(root, opt)
 	if err != nil {
 		return nil, &jobs.Error{Code: jobs.CodeIO, Message: "open the job store: " + err.Error()}
 	}
@@ -135,6 +144,7 @@ func runVerb(ctx context.Context, inv *invocation, args []string) int {
 	fs := newFlagSet("run", "run [flags] [--] CMD [ARGS...]")
 	defineFlags(fs, &req.Definition)
 	observeFlags(fs, &req.Observation, false)
+	launchFlags(fs)
 	fs.addAliases()
 	cmd, err := fs.parseLeading(args)
 	if err == nil {
@@ -208,6 +218,7 @@ func startVerb(ctx context.Context, inv *invocation, args []string) int {
 	var req jobs.StartRequest
 	fs := newFlagSet("start", "start [flags] JOB")
 	observeFlags(fs, &req.Observation, false)
+	launchFlags(fs)
 	fs.addAliases()
 	if code, ok := fs.parseJob(inv, args, &req.JobID); !ok {
 		return code
@@ -224,6 +235,7 @@ func restartVerb(ctx context.Context, inv *invocation, args []string) int {
 	fs.StringVar(&sig, "signal", "", "`signal` that stops the current run: a name (TERM, SIGINT) or a number (default TERM)")
 	fs.Var(floatPtr{&req.Grace}, "grace", "`seconds` before SIGKILL (default 5)")
 	observeFlags(fs, &req.Observation, false)
+	launchFlags(fs)
 	fs.addAliases()
 	if code, ok := fs.parseJob(inv, args, &req.JobID); !ok {
 		return code

@@ -135,6 +135,7 @@ func (s *Service) Run(ctx context.Context, req *RunRequest, progress Progress) (
 		return nil, err
 	}
 	l.Unlock()
+	s.afterLaunch()
 	return s.observe(ctx, m.ID, &req.Observation, s.runView("run"), progress)
 }
 
@@ -280,6 +281,7 @@ func (s *Service) Start(ctx context.Context, req *StartRequest, progress Progres
 	if err := s.startCreated(id); err != nil {
 		return nil, err
 	}
+	s.afterLaunch()
 	return s.observe(ctx, id, &req.Observation, s.runView("start"), progress)
 }
 
@@ -324,6 +326,7 @@ func (s *Service) restart(ctx context.Context, typ, id string, sig syscall.Signa
 	if err != nil {
 		return nil, err
 	}
+	s.afterLaunch()
 	return s.observe(ctx, id, obs, s.runView(typ), progress)
 }
 

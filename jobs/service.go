@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agent-exec/agent-exec/jobstore"
@@ -37,6 +38,9 @@ type Options struct {
 	// MaxRunning, when positive, caps the jobs running at once in the
 	// store: a launch past it fails with invalid_state instead of starting.
 	MaxRunning int
+	// GC is the root's retention policy, for gc and the automatic
+	// collection after each launch; nil means DefaultGCConfig.
+	GC *GCConfig
 	// Log receives diagnostics; nil discards them.
 	Log *slog.Logger
 }
@@ -50,6 +54,12 @@ type Service struct {
 	watchOnce sync.Once
 	watch     *watcher
 	watchErr  error
+
+	gc         GCConfig
+	gcRunning  atomic.Bool    // an automatic collection of this service runs
+	bg         sync.WaitGroup // background work: automatic collections
+	gcOnLocked func()         // tests: runs once an automatic collection holds the root's lock
+	gcDone     func(*jobstore.GCResult, error)
 }
 
 // New returns a Service over store.
@@ -74,7 +84,11 @@ func New(store *jobstore.Store, opt Options) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, opt: opt, log: log}, nil
+	gc := DefaultGCConfig()
+	if opt.GC != nil {
+		gc = *opt.GC
+	}
+	return &Service{store: store, opt: opt, log: log, gc: gc}, nil
 }
 
 // Store returns the service's job store.
@@ -86,8 +100,10 @@ func (s *Service) watcher() (*watcher, error) {
 	return s.watch, s.watchErr
 }
 
-// Close releases the service's resources.
+// Close releases the service's resources, once its background work (an
+// automatic collection, bounded) has finished.
 func (s *Service) Close() error {
+	s.bg.Wait()
 	s.watchOnce.Do(func() {}) // waits for a watcher being made; none is made after
 	if s.watch != nil {
 		return s.watch.close()

@@ -148,6 +148,8 @@ type Envelope struct {
 	// delete
 	JobID   string `json:"job_id,omitempty"`
 	Deleted bool   `json:"deleted,omitempty"`
+	// gc
+	GC *GCView `json:"gc,omitempty"`
 
 	Error *Error `json:"error,omitempty"`
 }
