@@ -115,6 +115,7 @@ type waitView struct {
 	WaitedMS int64   `json:"waited_ms"`
 	UntilS   float64 `json:"until_s"`
 	Reason   string  `json:"reason"`
+	Hint     string  `json:"hint"`
 	Matched  *struct {
 		Pattern string `json:"pattern"`
 		Line    string `json:"line"`

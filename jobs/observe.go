@@ -177,6 +177,9 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 			return nil, err
 		}
 	}
+	if wv.Reason == WaitDeadline && st.State == jobstore.StateRunning && win.TotalBytes <= st.LogOffset[stream] {
+		wv.Hint = silentHint(m.TTY)
+	}
 	env.Wait = wv
 	if o.View == "screen" {
 		if env.Screen, err = s.screenOf(m, st, w.file); err != nil {
@@ -184,4 +187,14 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 		}
 	}
 	return env, nil
+}
+
+// silentHint is the hint of a wait that reached its deadline while the run
+// had written nothing to the observed stream.
+func silentHint(tty bool) string {
+	if tty {
+		return "the run has written nothing yet; if it is a server, wait_for_port waits for it to listen"
+	}
+	return "the run has written nothing yet; a program writing to a pipe may hold its output in a buffer: " +
+		"run it with tty: true, or make it flush (PYTHONUNBUFFERED=1, stdbuf -oL); for a server, wait_for_port waits for it to listen"
 }

@@ -248,6 +248,8 @@ type WaitView struct {
 	UntilS   float64 `json:"until_s"`
 	Reason   string  `json:"reason"`
 	Matched  *Match  `json:"matched,omitempty"`
+	// Hint says what may be wrong when the wait ran out with the run silent.
+	Hint string `json:"hint,omitempty"`
 }
 
 // Match is the line a wait_for pattern matched.

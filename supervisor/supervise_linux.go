@@ -266,9 +266,14 @@ func (sv *super) command() (*exec.Cmd, error) {
 	return cmd, nil
 }
 
+// pythonUnbuffered makes Python write its output as it goes.
+const pythonUnbuffered = "PYTHONUNBUFFERED"
+
 // jobEnv is the workload's environment: the supervisor's own (which is the
 // launcher's) unless the job said inherit_env false, then the job's env, then
-// AGENT_EXEC_JOB_ID.
+// AGENT_EXEC_JOB_ID. A job without a terminal also gets PYTHONUNBUFFERED=1
+// unless its environment already has that variable: Python block-buffers
+// its output to a pipe or file, so a wait would see nothing of it.
 func jobEnv(m *jobstore.Meta, id string) []string {
 	var env []string
 	if m.InheritEnv {
@@ -294,6 +299,9 @@ func jobEnv(m *jobstore.Meta, id string) []string {
 	slices.Sort(keys)
 	for _, k := range keys {
 		set(k, m.Env[k])
+	}
+	if _, ok := idx[pythonUnbuffered]; !ok && !m.TTY {
+		set(pythonUnbuffered, "1")
 	}
 	set(JobEnvVar, id)
 	return env

@@ -64,9 +64,27 @@ func TestJobEnv(t *testing.T) {
 	}
 	bare := jobEnv(&jobstore.Meta{InheritEnv: false, Env: map[string]string{"B": "2"}}, "01abc")
 	slices.Sort(bare)
-	if want := []string{JobEnvVar + "=01abc", "B=2"}; !slices.Equal(bare, want) {
+	if want := []string{JobEnvVar + "=01abc", "B=2", "PYTHONUNBUFFERED=1"}; !slices.Equal(bare, want) {
 		t.Errorf("jobEnv without inheritance = %q, want %q", bare, want)
 	}
+	tty := jobEnv(&jobstore.Meta{TTY: true, Env: map[string]string{"B": "2"}}, "01abc")
+	slices.Sort(tty)
+	if want := []string{JobEnvVar + "=01abc", "B=2"}; !slices.Equal(tty, want) {
+		t.Errorf("jobEnv of a tty job = %q, want %q (no PYTHONUNBUFFERED)", tty, want)
+	}
+	own := jobEnv(&jobstore.Meta{Env: map[string]string{"PYTHONUNBUFFERED": ""}}, "01abc")
+	if got, ok := envLookup(own, "PYTHONUNBUFFERED"); !ok || got != "" {
+		t.Errorf("the job's own empty PYTHONUNBUFFERED became %q (set %v)", got, ok)
+	}
+}
+
+func envLookup(env []string, key string) (string, bool) {
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); k == key {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 func startSleep(t *testing.T, args ...string) *exec.Cmd {

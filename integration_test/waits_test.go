@@ -1,0 +1,54 @@
+package integration_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestWaitSilentHint: a wait that runs out while the run has written nothing
+// says what may hold the output back; one that saw output does not.
+func TestWaitSilentHint(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	env := s.runJob(`sleep 600`, obj{"until": 0.5})
+	if env.Wait.Reason != "deadline" || !strings.Contains(env.Wait.Hint, "PYTHONUNBUFFERED=1") ||
+		!strings.Contains(env.Wait.Hint, "wait_for_port") {
+		t.Errorf("silent run: wait = %+v, want a hint about buffering", env.Wait)
+	}
+	obs := s.ok("observe", obj{"job_id": env.Job.JobID, "until": 0.2})
+	if obs.Wait.Reason != "deadline" || obs.Wait.Hint == "" {
+		t.Errorf("observe of the silent run: wait = %+v, want the hint", obs.Wait)
+	}
+	talk := s.runJob(`echo hello; sleep 600`, obj{"wait_for": "never", "until": 0.5})
+	if talk.Wait.Reason != "deadline" || talk.Wait.Hint != "" {
+		t.Errorf("run that wrote: wait = %+v, want no hint", talk.Wait)
+	}
+	tty := s.runJob(`sleep 600`, obj{"until": 0.5, "tty": true})
+	if tty.Wait.Reason != "deadline" || tty.Wait.Hint == "" || strings.Contains(tty.Wait.Hint, "tty") {
+		t.Errorf("silent tty run: wait = %+v, want a hint without tty advice", tty.Wait)
+	}
+}
+
+// TestPythonUnbufferedByDefault: Python on a pipe writes as it goes, so a
+// wait sees its output; a job's own PYTHONUNBUFFERED wins, and a tty job
+// (line-buffered anyway) does not get it.
+func TestPythonUnbufferedByDefault(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	// A clean environment: the one the tests run in may set the variable.
+	clean := obj{"PATH": os.Getenv("PATH")}
+	env := s.runJob([]string{"python3", "-c", "import time; print('serving'); time.sleep(600)"},
+		obj{"wait_for": "^serving$", "until": 30, "inherit_env": false, "env": clean})
+	if env.Wait.Reason != "matched" {
+		t.Errorf("python on a pipe: wait = %+v, output %q; want its line seen while it runs", env.Wait, env.Output.Text)
+	}
+	own := s.runJob(`echo "[$PYTHONUNBUFFERED]"`, obj{"env": obj{"PYTHONUNBUFFERED": "x"}, "until": 30})
+	if own.Output.Text != "[x]\n" {
+		t.Errorf("the job's own PYTHONUNBUFFERED: %q, want [x]", own.Output.Text)
+	}
+	tty := s.runJob(`echo "[${PYTHONUNBUFFERED-unset}]"`, obj{"tty": true, "until": 30, "inherit_env": false, "env": clean})
+	if strings.TrimSpace(tty.Output.Text) != "[unset]" {
+		t.Errorf("tty job: %q, want PYTHONUNBUFFERED unset", tty.Output.Text)
+	}
+}
