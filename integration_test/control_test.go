@@ -3,6 +3,7 @@ package integration_test
 import (
 	"context"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,4 +82,31 @@ func TestScreenRequestsNeverStallTheSupervisor(t *testing.T) {
 			t.Errorf("screen after the kill = %+v", scr)
 		}
 	})
+}
+
+// TestKillOfAStoppedSupervisor (issue 8 F3): a kill whose supervisor is
+// stopped answers supervisor_unresponsive, saying the kill is queued; the
+// kill happens once the supervisor resumes.
+func TestKillOfAStoppedSupervisor(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	id := s.started([]string{"sleep", "600"}, "", nil).Job.JobID
+	sup, ok := supervisorOf(s.jobDir(id))
+	if !ok {
+		t.Fatal("no supervisor found")
+	}
+	if err := syscall.Kill(sup.pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	resume := func() { once.Do(func() { _ = syscall.Kill(sup.pid, syscall.SIGCONT) }) }
+	t.Cleanup(resume)
+	e := s.fail("kill", obj{"job_id": id, "grace": 1}, "supervisor_unresponsive")
+	if e.Details["queued"] != true || e.Details["supervisor_stopped"] != true || !e.Retryable {
+		t.Errorf("error = %+v, want queued, supervisor_stopped, retryable", e)
+	}
+	resume()
+	if j := s.ok("observe", obj{"job_id": id, "until": 30}).Job; j.State != "killed" || j.Reason != "kill" {
+		t.Errorf("after SIGCONT: job %s/%s, want killed by the queued kill", j.State, j.Reason)
+	}
 }

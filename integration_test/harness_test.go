@@ -45,6 +45,7 @@ type envelope struct {
 	Wait          *waitView   `json:"wait"`
 	Signal        string      `json:"signal"`
 	Escalated     *bool       `json:"escalated"`
+	AlreadyDone   *bool       `json:"already_finished"`
 	Jobs          []summary   `json:"jobs"`
 	Truncated     *bool       `json:"truncated"`
 	Root          string      `json:"root"`

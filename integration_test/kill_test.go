@@ -40,6 +40,9 @@ func TestKill(t *testing.T) {
 		id := env.Job.JobID
 		procs := jobProcs(id)
 		k := s.ok("kill", obj{"job_id": id})
+		if k.AlreadyDone == nil || *k.AlreadyDone {
+			t.Errorf("kill of a running job: already_finished %v, want false", k.AlreadyDone)
+		}
 		if k.Job.State != "killed" || k.Job.Reason != "kill" || k.Job.Signal != "SIGTERM" || k.Signal != "SIGTERM" || k.Escalated == nil || *k.Escalated {
 			t.Errorf("kill = job %s/%s/%s, signal %s, escalated %v; want killed/kill/SIGTERM, not escalated",
 				k.Job.State, k.Job.Reason, k.Job.Signal, k.Signal, k.Escalated)
@@ -107,6 +110,9 @@ func TestKill(t *testing.T) {
 		k := s.ok("kill", obj{"job_id": env.Job.JobID})
 		if k.Job.State != "exited" || *k.Job.ExitCode != 4 || *k.Escalated {
 			t.Errorf("kill of an exited job = %+v", k.Job)
+		}
+		if k.AlreadyDone == nil || !*k.AlreadyDone {
+			t.Errorf("kill of an exited job: already_finished %v, want true", k.AlreadyDone)
 		}
 	})
 	t.Run("created job", func(t *testing.T) {

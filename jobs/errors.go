@@ -24,6 +24,9 @@ const (
 	CodeLaunchFailed   Code = "launch_failed"
 	CodeIO             Code = "io_error"
 	CodeInternal       Code = "internal_error"
+	// CodeUnresponsive: the job's supervisor took a kill request but did
+	// not answer in time (it is stopped or starved); the request is queued.
+	CodeUnresponsive Code = "supervisor_unresponsive"
 )
 
 // Error is an operation's failure as the envelope reports it.

@@ -309,7 +309,7 @@ func (s *Service) Restart(ctx context.Context, req *RestartRequest, progress Pro
 
 func (s *Service) restart(ctx context.Context, typ, id string, sig syscall.Signal, grace float64, obs *Observation, progress Progress) (*Envelope, error) {
 	err := s.locked(id, func(m *jobstore.Meta, st *jobstore.State) error {
-		st, err := s.stopRun(ctx, id, st, sig, grace)
+		st, _, err := s.stopRun(ctx, id, st, sig, grace)
 		if err != nil {
 			return err
 		}
@@ -332,25 +332,61 @@ func (s *Service) restart(ctx context.Context, typ, id string, sig syscall.Signa
 
 // stop asks the supervisor of running job id to end the run (sig, then
 // SIGKILL after grace seconds) and waits until it has, or until the grace
-// and some slack have passed. It returns the latest state.
-func (s *Service) stop(ctx context.Context, id string, sig syscall.Signal, grace float64) (*jobstore.State, error) {
+// and some slack have passed. It returns the latest state, and whether the
+// supervisor answered that the run had already ended (nothing was sent). A
+// supervisor that takes the request but does not answer (it is stopped)
+// fails the call at the send's deadline with supervisor_unresponsive: the
+// request stays queued in its socket.
+func (s *Service) stop(ctx context.Context, id string, sig syscall.Signal, grace float64) (*jobstore.State, bool, error) {
 	req := supervisor.Request{Op: supervisor.OpKill, Signal: int(sig), GraceMS: int64(grace * 1000)}
-	_, sendErr := supervisor.Send(s.store.Dir(id), req, 5*time.Second)
-	_ = s.store.AppendEvent(id, jobstore.Event{Event: "kill_requested",
-		Detail: map[string]any{"signal": supervisor.SignalName(sig), "grace_s": grace}})
+	resp, sendErr := supervisor.Send(s.store.Dir(id), req, sendTimeout)
+	finished := sendErr == nil && resp.Finished
+	if !finished {
+		detail := map[string]any{"signal": supervisor.SignalName(sig), "grace_s": grace}
+		if errors.Is(sendErr, supervisor.ErrNoAnswer) {
+			detail["queued"] = true
+		}
+		_ = s.store.AppendEvent(id, jobstore.Event{Event: "kill_requested", Detail: detail})
+	}
+	if errors.Is(sendErr, supervisor.ErrNoAnswer) {
+		_, st, err := s.current(id)
+		if err != nil {
+			return nil, false, err
+		}
+		if st.State == jobstore.StateRunning {
+			return st, false, unresponsive(id, st, sig)
+		}
+		return st, false, nil
+	}
 	// A send that failed because the run was ending, or because the
 	// supervisor is gone, is settled by the wait (through current).
 	st, err := s.waitTerminal(ctx, id, seconds(grace)+stopSlack)
 	if err == nil && st.State == jobstore.StateRunning && sendErr != nil && !errors.Is(sendErr, supervisor.ErrNoSupervisor) {
-		return st, sendErr
+		return st, finished, sendErr
 	}
-	return st, err
+	return st, finished, err
+}
+
+// sendTimeout bounds a kill request's round trip to the supervisor.
+const sendTimeout = 5 * time.Second
+
+// unresponsive is the error of a kill whose supervisor took the request
+// but did not answer.
+func unresponsive(id string, st *jobstore.State, sig syscall.Signal) *Error {
+	stopped := supervisor.Stopped(st.SupervisorPID, st.SupervisorStart)
+	msg := fmt.Sprintf("the supervisor of job %s (pid %d) did not answer within %s", id, st.SupervisorPID, sendTimeout)
+	if stopped {
+		msg += "; it is stopped (SIGSTOP; SIGCONT resumes it)"
+	}
+	msg += fmt.Sprintf("; the %s request is queued and takes effect when the supervisor runs again", supervisor.SignalName(sig))
+	return &Error{Code: CodeUnresponsive, Retryable: true, Message: msg,
+		Details: map[string]any{"queued": true, "supervisor_pid": st.SupervisorPID, "supervisor_stopped": stopped}}
 }
 
 // stopLocked ends job id's run, if it is running, under the job lock.
 func (s *Service) stopLocked(ctx context.Context, id string, sig syscall.Signal, grace float64) error {
 	return s.locked(id, func(_ *jobstore.Meta, st *jobstore.State) error {
-		_, err := s.stopRun(ctx, id, st, sig, grace)
+		_, _, err := s.stopRun(ctx, id, st, sig, grace)
 		return err
 	})
 }
@@ -371,17 +407,18 @@ func (s *Service) locked(id string, f func(*jobstore.Meta, *jobstore.State) erro
 }
 
 // stopRun ends job id's run if st says it is running (the caller holds the
-// job lock) and returns the state it ended in; it fails when the run would
-// not stop even after SIGKILL.
-func (s *Service) stopRun(ctx context.Context, id string, st *jobstore.State, sig syscall.Signal, grace float64) (*jobstore.State, error) {
+// job lock) and returns the state it ended in, and whether it had already
+// ended by itself so that nothing was sent; it fails when the run would not
+// stop even after SIGKILL.
+func (s *Service) stopRun(ctx context.Context, id string, st *jobstore.State, sig syscall.Signal, grace float64) (*jobstore.State, bool, error) {
 	if st.State != jobstore.StateRunning {
-		return st, nil
+		return st, true, nil
 	}
-	st, err := s.stop(ctx, id, sig, grace)
+	st, finished, err := s.stop(ctx, id, sig, grace)
 	if err == nil && st.State == jobstore.StateRunning {
 		err = stateErr("job %s did not stop within %gs of %s and then SIGKILL", id, grace, supervisor.SignalName(sig))
 	}
-	return st, err
+	return st, finished, err
 }
 
 // Kill signals the whole tree of a running job and reports its final state.
@@ -392,19 +429,19 @@ func (s *Service) Kill(ctx context.Context, req *KillRequest) (*Envelope, error)
 	}
 	env := envelope("kill")
 	// The kill output schema requires signal: it names the signal asked
-	// for, also when the job had already finished and nothing was sent.
+	// for, also when the job had already finished and nothing was sent
+	// (already_finished says so).
 	env.Signal = supervisor.SignalName(sig)
 	err = s.locked(id, func(m *jobstore.Meta, st *jobstore.State) error {
 		if st.State == jobstore.StateCreated {
 			return stateErr("job %s was never started; delete it, or start it first", id)
 		}
-		wasRunning := st.State == jobstore.StateRunning
-		st, err := s.stopRun(ctx, id, st, sig, grace)
+		st, already, err := s.stopRun(ctx, id, st, sig, grace)
 		if err != nil {
 			return err
 		}
-		escalated := wasRunning && sig != unix.SIGKILL && st.Signal == "SIGKILL"
-		env.Job, env.Escalated = s.view(m, st), &escalated
+		escalated := !already && sig != unix.SIGKILL && st.Signal == "SIGKILL"
+		env.Job, env.Escalated, env.AlreadyFinished = s.view(m, st), &escalated, &already
 		return nil
 	})
 	if err != nil {
@@ -424,7 +461,7 @@ func (s *Service) Delete(ctx context.Context, req *DeleteRequest) (*Envelope, er
 		if st.State == jobstore.StateRunning && !req.Force {
 			return stateErr("job %s is running; kill it first, or delete with force", id)
 		}
-		if _, err := s.stopRun(ctx, id, st, unix.SIGTERM, 2); err != nil {
+		if _, _, err := s.stopRun(ctx, id, st, unix.SIGTERM, 2); err != nil {
 			return err
 		}
 		// The run is over, but its supervisor may still be writing its last

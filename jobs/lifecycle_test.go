@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/agent-exec/agent-exec/jobstore"
 )
@@ -95,14 +98,17 @@ func TestKillRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k.Job.State != jobstore.StateKilled || k.Job.Reason != jobstore.ReasonKill || k.Job.Signal != "SIGTERM" || *k.Escalated {
-		t.Fatalf("kill = %+v escalated %v", k.Job, *k.Escalated)
+	if k.Job.State != jobstore.StateKilled || k.Job.Reason != jobstore.ReasonKill || k.Job.Signal != "SIGTERM" || *k.Escalated || *k.AlreadyFinished {
+		t.Fatalf("kill = %+v escalated %v already finished %v", k.Job, *k.Escalated, *k.AlreadyFinished)
 	}
 	// Killing again is a no-op that reports the final state (and, as the
 	// output schema requires, the signal asked for).
 	k2, err := s.Kill(t.Context(), &KillRequest{JobID: env.Job.JobID, Signal: json.RawMessage(`"KILL"`)})
-	if err != nil || k2.Job.State != jobstore.StateKilled || k2.Signal != "SIGKILL" || *k2.Escalated {
-		t.Fatalf("second kill = %+v, %v", k2, err)
+	if err != nil || k2.Job.State != jobstore.StateKilled || k2.Signal != "SIGKILL" || *k2.Escalated || !*k2.AlreadyFinished {
+		t.Fatalf("second kill = %+v, %v; want already_finished", k2, err)
+	}
+	if k2.Job.Signal != "SIGTERM" {
+		t.Fatalf("second kill changed the recorded signal to %s", k2.Job.Signal)
 	}
 }
 
@@ -352,5 +358,47 @@ func TestLogLimit(t *testing.T) {
 	}
 	if _, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"true"}, LogLimit: -1}}, nil); codeOf(err) != CodeInvalidInput {
 		t.Fatalf("log_limit -1 = %v, want invalid_input", err)
+	}
+}
+
+// TestKillStoppedSupervisor (issue 8 F3): a kill whose supervisor is
+// stopped answers supervisor_unresponsive at the send's deadline, saying the
+// kill is queued; once the supervisor resumes, the kill happens.
+func TestKillStoppedSupervisor(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"sleep 600"}}, Observation: Observation{Until: f64(0)}})
+	id := env.Job.JobID
+	st, err := s.store.ReadState(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Kill(st.SupervisorPID, unix.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			_ = unix.Kill(st.SupervisorPID, unix.SIGCONT)
+		}
+	}
+	t.Cleanup(resume)
+	began := time.Now()
+	_, err = s.Kill(t.Context(), &KillRequest{JobID: id, Grace: f64(1)})
+	took := time.Since(began)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeUnresponsive || e.Details["queued"] != true || e.Details["supervisor_stopped"] != true || !e.Retryable {
+		t.Fatalf("kill of a stopped supervisor's job = %v (%+v), want supervisor_unresponsive, queued", err, e)
+	}
+	if took > sendTimeout+5*time.Second {
+		t.Errorf("the answer took %v, want about the send's %v", took, sendTimeout)
+	}
+	resume()
+	ob, err := s.Observe(t.Context(), &StartRequest{JobID: id, Observation: Observation{Until: f64(30)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ob.Job.State != jobstore.StateKilled || ob.Job.Reason != jobstore.ReasonKill {
+		t.Fatalf("after SIGCONT: job %s/%s, want killed by the queued kill", ob.Job.State, ob.Job.Reason)
 	}
 }

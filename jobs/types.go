@@ -135,8 +135,9 @@ type Envelope struct {
 	Wait   *WaitView   `json:"wait,omitempty"`
 
 	// kill
-	Signal    string `json:"signal,omitempty"`
-	Escalated *bool  `json:"escalated,omitempty"`
+	Signal          string `json:"signal,omitempty"`
+	Escalated       *bool  `json:"escalated,omitempty"`
+	AlreadyFinished *bool  `json:"already_finished,omitempty"` // the run had ended: nothing was sent
 	// list
 	Jobs      []Summary `json:"jobs,omitzero"` // omitzero: an empty list is [], never left out
 	Truncated *bool     `json:"truncated,omitempty"`

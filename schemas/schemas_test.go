@@ -610,6 +610,8 @@ func outputCases(t *testing.T) []outputCase {
 	add("create", "without job", envelope("create", `"job_id":"x"`), false)
 	add("kill", "killed", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM","escalated":false`), true)
 	add("kill", "escalated", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM","escalated":true`), true)
+	add("kill", "already finished", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM","escalated":false,"already_finished":true`), true)
+	add("kill", "already finished not a bool", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM","escalated":false,"already_finished":"yes"`), false)
 	add("kill", "without escalated", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM"`), false)
 	add("list", "empty", envelope("list", `"jobs":[],"truncated":false,"root":"/jobs"`), true)
 	add("list", "two", envelope("list", `"jobs":[

@@ -50,6 +50,9 @@ type Response struct {
 	// given when it stopped reading.
 	Written int     `json:"written"`
 	Screen  *Screen `json:"screen,omitempty"`
+	// Finished is set on an answer to a kill that reached the supervisor
+	// after the run had ended: nothing was sent.
+	Finished bool `json:"finished,omitempty"`
 }
 
 // Screen is what a person would see on a tty job's terminal now.
@@ -69,6 +72,11 @@ type Screen struct {
 // ErrNoSupervisor means the job has no supervisor listening: it is not
 // running, or its supervisor died.
 var ErrNoSupervisor = errors.New("no supervisor is listening for this job")
+
+// ErrNoAnswer means a request was delivered to the supervisor's socket but
+// no answer came before the deadline: the supervisor is stopped (SIGSTOP)
+// or starved. The request stays queued and takes effect when it runs again.
+var ErrNoAnswer = errors.New("the supervisor took the request but did not answer in time")
 
 // socketPath names the control socket of the directory open as dirFD. The
 // /proc/self/fd form keeps the path far below the 108-byte limit of
@@ -113,6 +121,9 @@ func Send(dir string, req Request, timeout time.Duration) (*Response, error) {
 	}
 	line, err := bufio.NewReader(conn).ReadBytes('\n')
 	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, fmt.Errorf("control %s: %w (%w)", filepath.Base(dir), ErrNoAnswer, err)
+		}
 		return nil, fmt.Errorf("control %s: read answer: %w", filepath.Base(dir), err)
 	}
 	var resp Response

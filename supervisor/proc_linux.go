@@ -66,6 +66,16 @@ func Alive(pid int, start uint64) bool {
 	return err == nil && st.Start == start && st.State != 'Z' && st.State != 'X'
 }
 
+// Stopped reports whether process pid, started at start, is stopped by a
+// signal (SIGSTOP, SIGTSTP) or a tracer.
+func Stopped(pid int, start uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	st, err := readProcStat(pid)
+	return err == nil && st.Start == start && (st.State == 'T' || st.State == 't')
+}
+
 // allPIDs lists the numeric entries of /proc.
 func allPIDs() ([]int, error) {
 	d, err := os.Open("/proc")

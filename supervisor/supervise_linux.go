@@ -384,9 +384,22 @@ type ctlCall struct {
 	reply chan Response
 }
 
+// afterRun answers a request that came once the run was over: nothing is
+// left to act on. A kill is answered ok and Finished (nothing was sent);
+// input and screen requests fail, so nobody is told that input was taken.
+func afterRun(req Request) Response {
+	switch req.Op {
+	case OpPing:
+		return Response{OK: true}
+	case OpKill:
+		return Response{OK: true, Finished: true}
+	}
+	return Response{Error: "the run has ended"}
+}
+
 // serveControl answers control connections until ln is closed. Requests
 // go to the loop through calls; once done is closed (the run is over) they
-// are answered at once: there is nothing left to act on. It returns once
+// are answered at once by afterRun. It returns once
 // ln is closed and every answer has been written.
 func serveControl(ln net.Listener, calls chan<- ctlCall, done <-chan struct{}) {
 	var conns sync.WaitGroup
@@ -411,7 +424,7 @@ func serveControl(ln net.Listener, calls chan<- ctlCall, done <-chan struct{}) {
 				case calls <- c:
 					resp = <-c.reply
 				case <-done:
-					resp = Response{OK: true}
+					resp = afterRun(req)
 				}
 			}
 			b, _ := json.Marshal(resp)

@@ -205,8 +205,15 @@ func TestControlSocketPathIsShort(t *testing.T) {
 		t.Fatalf("Send = %+v, %v", resp, err)
 	}
 	close(done)
-	if resp, err := Send(long, Request{Op: OpKill}, 5*time.Second); err != nil || !resp.OK {
-		t.Fatalf("Send after the run = %+v, %v; want ok at once", resp, err)
+	// After the run: a kill sends nothing and says so; input is refused.
+	if resp, err := Send(long, Request{Op: OpKill}, 5*time.Second); err != nil || !resp.OK || !resp.Finished {
+		t.Fatalf("kill after the run = %+v, %v; want ok and finished at once", resp, err)
+	}
+	if resp, err := Send(long, Request{Op: OpInput, Data: []byte("x")}, 5*time.Second); err == nil || resp == nil || resp.OK || resp.Written != 0 {
+		t.Fatalf("input after the run = %+v, %v; want refused", resp, err)
+	}
+	if resp, err := Send(long, Request{Op: OpScreen}, 5*time.Second); err == nil || resp == nil || resp.OK {
+		t.Fatalf("screen after the run = %+v, %v; want refused", resp, err)
 	}
 	ln.Close()
 	os.Remove(filepath.Join(long, jobstore.ControlSocket))
