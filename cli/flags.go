@@ -48,6 +48,9 @@ func (fs *flagSet) addAliases() {
 // parseInterleaved parses args where flags and positional arguments may
 // come in any order (JOB before or after the flags); "--" ends the flags.
 func (fs *flagSet) parseInterleaved(args []string) ([]string, error) {
+	if err := fs.checkBoolWords(args, false); err != nil {
+		return nil, err
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -68,10 +71,64 @@ func (fs *flagSet) parseInterleaved(args []string) ([]string, error) {
 // parseLeading parses the flags before the first positional argument (or
 // "--"); everything from there on is returned as is: it is the command.
 func (fs *flagSet) parseLeading(args []string) ([]string, error) {
+	if err := fs.checkBoolWords(args, true); err != nil {
+		return nil, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	return fs.Args(), nil
+}
+
+// checkBoolWords refuses a boolean flag followed by a separate true or
+// false (--inherit-env false): the flag package would set the flag and take
+// the word as the command or JOB, silently running false. The value goes
+// with an = (--inherit-env=false). With leading, the flags end at the first
+// positional argument (the command); otherwise they may come anywhere
+// before "--".
+func (fs *flagSet) checkBoolWords(args []string, leading bool) error {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return nil
+		}
+		if len(a) < 2 || a[0] != '-' {
+			if leading {
+				return nil
+			}
+			continue
+		}
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue // Parse reports it
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			if i+1 < len(args) && isBoolWord(args[i+1]) {
+				w := args[i+1]
+				return fmt.Errorf("%s takes no separate value: write %s=%s, or put -- before a command named %s", a, a, strings.ToLower(w), w)
+			}
+			continue
+		}
+		i++ // the flag's value
+	}
+	return nil
+}
+
+func isBoolWord(s string) bool { return strings.EqualFold(s, "true") || strings.EqualFold(s, "false") }
+
+// isSet reports whether the flag name was given on the command line.
+func (fs *flagSet) isSet(name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
 }
 
 // usage writes the verb's synopsis and flags to w.

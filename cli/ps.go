@@ -30,6 +30,7 @@ func psVerb(ctx context.Context, inv *invocation, args []string) int {
 	if code, ok := fs.parseNone(inv, args); !ok {
 		return code
 	}
+	listFlagsParsed(fs, &req)
 	svc, err := inv.service(fs)
 	if err != nil {
 		return inv.fail("ps", err)
@@ -47,7 +48,7 @@ func psVerb(ctx context.Context, inv *invocation, args []string) int {
 	}
 	writePS(inv, env.Jobs, ids, time.Now())
 	if env.Truncated != nil && *env.Truncated {
-		fmt.Fprintf(inv.err, "agent-exec ps: showing the newest %d jobs; --limit shows more\n", len(env.Jobs))
+		fmt.Fprintf(inv.err, "agent-exec ps: showing the newest %d jobs; --limit N shows more, --limit 0 all\n", len(env.Jobs))
 	}
 	return exitOK
 }

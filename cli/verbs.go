@@ -108,7 +108,7 @@ func defineFlags(fs *flagSet, d *jobs.Definition) {
 	fs.Var(envFlag{&d.Env}, "env", "set `KEY=VALUE` in the job's environment (repeatable)")
 	fs.Var(boolPtr{&d.InheritEnv}, "inherit_env", "start from this process's environment (default true; --inherit_env=false for a clean one)")
 	fs.Var(stringList{&d.Mask}, "mask", "never show the value of variable `KEY` in any output (repeatable)")
-	fs.Var(stringPtr{&d.Stdin}, "stdin", "the job's standard input `TEXT`; - reads this command's own standard input")
+	fs.Var(stringPtr{&d.Stdin}, "stdin", "the job's standard input `TEXT`; - waits for and reads this command's own standard input (read without it too when it is a file, or a pipe with input ready within a second)")
 	fs.StringVar(&d.StdinFile, "stdin_file", "", "the job's standard input is a snapshot of `file`")
 	fs.Float64Var(&d.Timeout, "timeout", 0, "hard runtime limit in `seconds` (0: none)")
 	fs.Var(floatPtr{&d.KillAfter}, "kill_after", "`seconds` between SIGTERM and SIGKILL at the timeout (default 5)")
@@ -143,12 +143,17 @@ func runVerb(ctx context.Context, inv *invocation, args []string) int {
 	var req jobs.RunRequest
 	fs := newFlagSet("run", "run [flags] [--] CMD [ARGS...]")
 	defineFlags(fs, &req.Definition)
+	var noStdin bool
+	stdinFlags(fs, &noStdin)
 	observeFlags(fs, &req.Observation, false)
 	launchFlags(fs)
 	fs.addAliases()
 	cmd, err := fs.parseLeading(args)
 	if err == nil {
 		err = inv.commandAndStdin(cmd, &req.Definition)
+	}
+	if err == nil {
+		err = inv.autoStdin("run", &req.Definition, noStdin)
 	}
 	if err != nil {
 		return fs.usageError(inv.stdio, err)
@@ -165,10 +170,15 @@ func createVerb(ctx context.Context, inv *invocation, args []string) int {
 	var d jobs.Definition
 	fs := newFlagSet("create", "create [flags] [--] CMD [ARGS...]")
 	defineFlags(fs, &d)
+	var noStdin bool
+	stdinFlags(fs, &noStdin)
 	fs.addAliases()
 	cmd, err := fs.parseLeading(args)
 	if err == nil {
 		err = inv.commandAndStdin(cmd, &d)
+	}
+	if err == nil {
+		err = inv.autoStdin("create", &d, noStdin)
 	}
 	if err != nil {
 		return fs.usageError(inv.stdio, err)
@@ -292,10 +302,18 @@ func deleteVerb(ctx context.Context, inv *invocation, args []string) int {
 func listFlags(fs *flagSet, req *jobs.ListRequest) {
 	fs.StringVar(&req.State, "state", "", "only jobs in `state` created, running, exited, killed or failed")
 	fs.StringVar(&req.Name, "name", "", "only jobs named `name`")
-	fs.StringVar(&req.Tag, "tag", "", "only jobs tagged `tag`")
+	fs.Var(stringList{&req.Tags}, "tag", "only jobs tagged `tag` (repeatable: jobs with every one of them)")
 	fs.StringVar(&req.Cwd, "cwd", "", "only jobs whose directory is `dir` or below it")
 	fs.BoolVar(&req.All, "all", false, "jobs of every directory (default: the current one and below)")
-	fs.IntVar(&req.Limit, "limit", 0, "at most `n` jobs, newest first (default 50)")
+	fs.IntVar(&req.Limit, "limit", 0, "at most `n` jobs, newest first (default 50; 0: all)")
+}
+
+// listFlagsParsed completes req once list's or ps's flags are parsed: an
+// explicit --limit 0 means every job.
+func listFlagsParsed(fs *flagSet, req *jobs.ListRequest) {
+	if req.Limit == 0 && fs.isSet("limit") {
+		req.NoLimit = true
+	}
 }
 
 func listVerb(ctx context.Context, inv *invocation, args []string) int {
@@ -306,6 +324,7 @@ func listVerb(ctx context.Context, inv *invocation, args []string) int {
 	if code, ok := fs.parseNone(inv, args); !ok {
 		return code
 	}
+	listFlagsParsed(fs, &req)
 	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
 		return svc.List(ctx, &req)
 	})

@@ -102,7 +102,7 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 			return nil, nil, invalid("tags", "%q: %v", t, err)
 		}
 	}
-	m.Tags = slices.Clone(d.Tags)
+	m.Tags = dedupe(d.Tags)
 	if m.Tags == nil {
 		m.Tags = []string{}
 	}
@@ -240,4 +240,15 @@ func (s *Service) writeStdin(dst string, in *stdinSource) error {
 		return &Error{Code: CodeStdinTooLarge, Field: "stdin_file", Message: "stdin_file grew past the limit while it was read"}
 	}
 	return nil
+}
+
+// dedupe returns a copy of list without repeats, in first-seen order.
+func dedupe(list []string) []string {
+	var out []string
+	for _, v := range list {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -12,7 +12,8 @@ import (
 
 // List returns jobs newest first: by default those whose cwd is inside the
 // service's working directory, every job with All, filtered by state, name,
-// tag and cwd, at most Limit of them.
+// tags (a job must carry Tag and every one of Tags) and cwd, at most Limit
+// of them (every one with NoLimit).
 func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error) {
 	switch req.State {
 	case "", jobstore.StateCreated, jobstore.StateRunning, jobstore.StateExited, jobstore.StateKilled, jobstore.StateFailed:
@@ -24,16 +25,23 @@ func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error)
 			return nil, invalid("name", "%v", err)
 		}
 	}
+	tags := req.Tags
 	if req.Tag != "" {
-		if err := jobstore.ValidateName(req.Tag); err != nil {
+		tags = append([]string{req.Tag}, tags...)
+	}
+	for _, t := range tags {
+		if err := jobstore.ValidateName(t); err != nil {
 			return nil, invalid("tag", "%v", err)
 		}
 	}
 	limit := req.Limit
-	if limit == 0 {
+	switch {
+	case req.NoLimit:
+		limit = -1
+	case limit == 0:
 		limit = DefaultListLimit
 	}
-	if limit < 1 || limit > MaxListLimit {
+	if !req.NoLimit && (limit < 1 || limit > MaxListLimit) {
 		return nil, invalid("limit", "must be between 1 and %d", MaxListLimit)
 	}
 	scope := ""
@@ -49,7 +57,7 @@ func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error)
 	}
 	entries, err := s.store.List(func(m *jobstore.Meta) bool {
 		return (req.Name == "" || m.Name == req.Name) &&
-			(req.Tag == "" || slices.Contains(m.Tags, req.Tag)) &&
+			hasTags(m.Tags, tags) &&
 			(scope == "" || within(m.Cwd, scope))
 	})
 	if err != nil {
@@ -81,6 +89,16 @@ func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error)
 	}
 	env.Truncated = &truncated
 	return env, nil
+}
+
+// hasTags reports whether have holds every one of want.
+func hasTags(have, want []string) bool {
+	for _, t := range want {
+		if !slices.Contains(have, t) {
+			return false
+		}
+	}
+	return true
 }
 
 // within reports whether path is dir or below it.

@@ -122,6 +122,12 @@ type ListRequest struct {
 	Cwd   string `json:"cwd,omitempty"`
 	All   bool   `json:"all,omitempty"`
 	Limit int    `json:"limit,omitempty"` // default 50
+
+	// Tags and NoLimit are for the command line (list --tag a --tag b,
+	// --limit 0), not tool arguments: more tags a job must carry besides
+	// Tag, and every matching job instead of at most Limit.
+	Tags    []string `json:"-"`
+	NoLimit bool     `json:"-"`
 }
 
 // Envelope is every operation's result.
