@@ -240,8 +240,13 @@ func (s *Service) launchAdmitted(id string, run int) error {
 	}
 	var le *supervisor.LaunchError
 	if !errors.As(err, &le) {
-		// The supervisor died before it could say anything: record it.
-		if st, rerr := s.store.ReadState(id); rerr == nil && st.State != jobstore.StateRunning {
+		// The supervisor died before it could say anything, or did not
+		// answer in time and Launch killed it with whatever it started:
+		// record it. A state running of another run is left to the readers.
+		if st, rerr := s.store.ReadState(id); rerr == nil && (st.State != jobstore.StateRunning || st.Run == run) {
+			if st.State == jobstore.StateRunning {
+				supervisor.StopLeftovers(id, st.PID, st.PIDStart, time.Second)
+			}
 			now := jobstore.Now()
 			_ = s.store.WriteState(id, &jobstore.State{State: jobstore.StateFailed, Reason: jobstore.ReasonLaunchError,
 				Error: err.Error(), Run: run, FinishedAt: &now})

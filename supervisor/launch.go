@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/agent-exec/agent-exec/jobstore"
 )
 
@@ -21,8 +23,8 @@ const ModeArg = "supervise"
 
 // handshakeTimeout bounds the wait for a supervisor's first word. It is long
 // because a supervisor may first wait for its predecessor to let go of the
-// supervisor lock.
-const handshakeTimeout = 30 * time.Second
+// supervisor lock. A variable for tests.
+var handshakeTimeout = 30 * time.Second
 
 // LaunchError is the workload could not be started; Msg says why (e.g. the
 // program was not found). The job's state records it too.
@@ -59,15 +61,48 @@ func Launch(s *jobstore.Store, id string, run int) error {
 	if err != nil {
 		return fmt.Errorf("launch %s: start supervisor: %w", id, err)
 	}
-	go cmd.Wait() // reap it when it ends while we still live
+	exited := make(chan struct{})
+	go func() { // reap it when it ends while we still live
+		_ = cmd.Wait()
+		close(exited)
+	}()
 	hs, err := readHandshake(r)
 	if err != nil {
+		// The caller will say the launch failed: nothing of it may run on.
+		stopLaunched(cmd.Process.Pid, exited)
 		return fmt.Errorf("launch %s: %w", id, err)
 	}
 	if !hs.OK {
 		return &LaunchError{Msg: hs.Error}
 	}
 	return nil
+}
+
+// stopLaunched ends a supervisor whose launch failed, and everything it
+// started: it is stopped first so that it can start nothing more, its
+// descendants (the workload, if it got that far) are killed, then it is.
+// It returns once the supervisor has exited, or after a bound.
+func stopLaunched(pid int, exited <-chan struct{}) {
+	select {
+	case <-exited:
+		return // it ended by itself; its workload, if any, ended with it or is its leftovers
+	default:
+	}
+	_ = unix.Kill(pid, unix.SIGSTOP)
+	for range 5 {
+		kids := descendants(pid)
+		if len(kids) == 0 {
+			break
+		}
+		for _, k := range kids {
+			_ = unix.Kill(k, unix.SIGKILL)
+		}
+	}
+	_ = unix.Kill(pid, unix.SIGKILL)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+	}
 }
 
 func readHandshake(r *os.File) (handshake, error) {
