@@ -47,10 +47,23 @@ func psVerb(ctx context.Context, inv *invocation, args []string) int {
 		return inv.fail("ps", err)
 	}
 	writePS(inv, env.Jobs, ids, time.Now())
+	if env.Hidden != nil && *env.Hidden > 0 {
+		fmt.Fprintln(inv.out, hiddenFooter(*env.Hidden))
+	}
 	if env.Truncated != nil && *env.Truncated {
 		fmt.Fprintf(inv.err, "agent-exec ps: showing the newest %d jobs; --limit N shows more, --limit 0 all\n", len(env.Jobs))
 	}
 	return exitOK
+}
+
+// hiddenFooter tells that n jobs matching the filters live in other
+// directories, and how to see them.
+func hiddenFooter(n int) string {
+	jobsWord := "jobs"
+	if n == 1 {
+		jobsWord = "job"
+	}
+	return fmt.Sprintf("(%d more %s in other directories; --all shows them)", n, jobsWord)
 }
 
 // fail reports err on stderr, for the verbs that are for eyes.

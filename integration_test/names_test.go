@@ -2,8 +2,10 @@ package integration_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,5 +143,32 @@ func TestRestartOldJobNameInUse(t *testing.T) {
 	again := s.ok("restart", obj{"job_id": old.Job.JobID, "until": 30})
 	if again.Job.State != "exited" || again.Job.Run != 2 {
 		t.Errorf("restart of the old job once the name is free = %s run %d, want exited run 2", again.Job.State, again.Job.Run)
+	}
+}
+
+// TestListHiddenElsewhere (issue 8, item 16): a server whose working
+// directory holds none of the root's jobs lists none, and says how many
+// there are elsewhere; all shows them and carries no count.
+func TestListHiddenElsewhere(t *testing.T) {
+	t.Parallel()
+	r := newRoot(t)
+	s := startServer(t, onRoot(r))
+	away := t.TempDir()
+	s.runJob("echo one", obj{"cwd": away, "until": 30})
+	s.runJob("echo two", obj{"cwd": away, "until": 30})
+	rep := s.call("list", obj{})
+	var got struct {
+		Jobs   []summary `json:"jobs"`
+		Hidden *int      `json:"hidden"`
+	}
+	if err := json.Unmarshal([]byte(rep.text), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Jobs) != 0 || got.Hidden == nil || *got.Hidden != 2 {
+		t.Errorf("list away from the jobs = %s, want no jobs and hidden 2", rep.text)
+	}
+	rep = s.call("list", obj{"all": true})
+	if strings.Contains(rep.text, `"hidden"`) || len(rep.env.Jobs) != 2 {
+		t.Errorf("list all = %s, want both jobs and no hidden count", rep.text)
 	}
 }

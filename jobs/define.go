@@ -164,6 +164,11 @@ func (s *Service) checkCwd(cwd string) (string, error) {
 	if !fi.IsDir() {
 		return "", invalid("cwd", "%s is not a directory", cwd)
 	}
+	// Recorded resolved, so that listing by directory does not depend on
+	// which path (through which symlink) the job was started from.
+	if real, err := filepath.EvalSymlinks(cwd); err == nil {
+		cwd = real
+	}
 	return cwd, nil
 }
 

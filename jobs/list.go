@@ -44,21 +44,21 @@ func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error)
 	if !req.NoLimit && (limit < 1 || limit > MaxListLimit) {
 		return nil, invalid("limit", "must be between 1 and %d", MaxListLimit)
 	}
-	scope := ""
-	switch {
-	case req.Cwd != "":
-		scope = req.Cwd
-		if !filepath.IsAbs(scope) {
-			scope = filepath.Join(s.opt.Cwd, scope)
-		}
-		scope = filepath.Clean(scope)
-	case !req.All:
-		scope = s.opt.Cwd
-	}
+	scope, hidden := s.listScope(req), 0
 	entries, err := s.store.List(func(m *jobstore.Meta) bool {
-		return (req.Name == "" || m.Name == req.Name) &&
-			hasTags(m.Tags, tags) &&
-			(scope == "" || within(m.Cwd, scope))
+		if (req.Name != "" && m.Name != req.Name) || !hasTags(m.Tags, tags) {
+			return false
+		}
+		if scope.covers(m.Cwd) {
+			return true
+		}
+		// Outside the scope: counted, so that an empty list can say where
+		// the jobs are. A state filter needs the state, which only the
+		// jobs kept are read for: read it here.
+		if req.State == "" || s.stateIs(m.ID, req.State) {
+			hidden++
+		}
+		return false
 	})
 	if err != nil {
 		return nil, err
@@ -88,6 +88,9 @@ func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error)
 		env.Jobs = append(env.Jobs, s.summary(e.Meta, st))
 	}
 	env.Truncated = &truncated
+	if scope.dirs != nil {
+		env.Hidden = &hidden
+	}
 	return env, nil
 }
 
@@ -99,6 +102,53 @@ func hasTags(have, want []string) bool {
 		}
 	}
 	return true
+}
+
+// scope is the directories a list covers: a job is in it when its cwd is
+// one of dirs or below one. nil dirs covers every job.
+type scope struct{ dirs []string }
+
+func (sc scope) covers(cwd string) bool {
+	if sc.dirs == nil {
+		return true
+	}
+	for _, d := range sc.dirs {
+		if within(cwd, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// listScope is the scope of a list: the cwd asked for, else the service's
+// working directory, else (all) everything. A directory counts both as
+// given and resolved through symlinks: jobs record their cwd resolved, but
+// older jobs may hold the path as it was given.
+func (s *Service) listScope(req *ListRequest) scope {
+	dir := ""
+	switch {
+	case req.Cwd != "":
+		dir = req.Cwd
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(s.opt.Cwd, dir)
+		}
+		dir = filepath.Clean(dir)
+	case !req.All:
+		dir = s.opt.Cwd
+	default:
+		return scope{}
+	}
+	sc := scope{dirs: []string{dir}}
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
+		sc.dirs = append(sc.dirs, real)
+	}
+	return sc
+}
+
+// stateIs reports whether job id's recorded state is state.
+func (s *Service) stateIs(id, state string) bool {
+	st, err := s.store.ReadState(id)
+	return err == nil && st.State == state
 }
 
 // within reports whether path is dir or below it.

@@ -148,6 +148,9 @@ type Envelope struct {
 	Jobs      []Summary `json:"jobs,omitzero"` // omitzero: an empty list is [], never left out
 	Truncated *bool     `json:"truncated,omitempty"`
 	Root      string    `json:"root,omitempty"`
+	// Hidden counts the jobs that match the filters but lie outside the
+	// list's directory scope (all shows them); set when a scope applied.
+	Hidden *int `json:"hidden,omitempty"`
 	// input
 	Input *InputView `json:"input,omitempty"`
 	// observe with view screen
