@@ -26,6 +26,7 @@ const usage = `agent-exec runs commands as durable background jobs.
 
 Usage:
   agent-exec [--root DIR] mcp                          serve MCP on stdio
+  agent-exec [--root DIR] mcp --http [ADDR] [flags]    serve MCP over HTTP (mcp --http -h for its flags)
   agent-exec [--root DIR] run [flags] -- CMD ARGS...   create, start and observe a job
   agent-exec [--root DIR] create [flags] -- CMD ARGS...
   agent-exec [--root DIR] start|restart|observe [flags] JOB
@@ -96,7 +97,7 @@ func run(ctx context.Context, args []string, s stdio) int {
 	case "version", "--version", "-version":
 		return versionVerb(s, rest)
 	case "mcp":
-		// mcp takes no arguments but --root, which may follow it.
+		// mcp takes its own flags (--http …) and --root, which may follow it.
 		r, rest, err := splitRoot(rest)
 		if err != nil {
 			fmt.Fprintln(s.err, "agent-exec:", err)

@@ -23,8 +23,9 @@ const (
 )
 
 func runMCP(root string, args []string) int {
-	if len(args) > 0 {
-		fmt.Fprintf(os.Stderr, "agent-exec mcp: unexpected arguments %q\n", args)
+	hf, err := parseMCPFlags(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "agent-exec mcp:", err)
 		return exitUsage
 	}
 	proto, err := guardStdout()
@@ -62,6 +63,9 @@ func runMCP(root string, args []string) int {
 	defer svc.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if hf.addr != "" {
+		return serveHTTP(ctx, svc, hf, log)
+	}
 	log.Info("serving MCP on stdio", "root", svc.Store().Root(), "max_until", maxUntil, "default_until", runUntil)
 	if err := tools.Serve(ctx, svc, os.Stdin, proto, log); err != nil {
 		log.Error("serve", "err", err)

@@ -3,6 +3,7 @@ package integration_test
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -251,6 +252,8 @@ type server struct {
 	stopOnce sync.Once
 	killed   bool
 
+	http *httpServer // set when the server speaks MCP over HTTP
+
 	progressMu sync.Mutex
 	progress   map[string][]*mcp.ProgressNotificationParams // by token; guarded by progressMu
 	progressCh chan *mcp.ProgressNotificationParams         // every notification, if there is room
@@ -261,8 +264,13 @@ type serverConfig struct {
 	protocol string
 	env      []string
 	dir      string
-	rootEnv  bool   // pass the root in AGENT_EXEC_ROOT instead of --root
-	binary   string // "" for binPath
+	rootEnv  bool     // pass the root in AGENT_EXEC_ROOT instead of --root
+	binary   string   // "" for binPath
+	http     bool     // serve MCP over HTTP (see overHTTP)
+	mcpArgs  []string // more arguments of agent-exec mcp
+
+	generatedToken bool           // over HTTP: no token file; see withGeneratedToken
+	httpCA         *x509.CertPool // over HTTP: see withCA
 }
 
 type option func(*serverConfig)
@@ -305,7 +313,7 @@ func baseEnv() []string {
 // with the server's stderr going to a file.
 func serverCommand(t *testing.T, cfg *serverConfig) (*exec.Cmd, string) {
 	t.Helper()
-	args := []string{"mcp"}
+	args := append([]string{"mcp"}, cfg.mcpArgs...)
 	env := baseEnv()
 	if cfg.rootEnv {
 		env = append(env, "AGENT_EXEC_ROOT="+cfg.root.dir)
@@ -336,6 +344,9 @@ func startServer(t *testing.T, opts ...option) *server {
 	}
 	if cfg.dir == "" {
 		cfg.dir = t.TempDir()
+	}
+	if cfg.http {
+		return startHTTPServer(t, cfg)
 	}
 	cmd, stderrPath := serverCommand(t, cfg)
 	errFile, err := os.Create(stderrPath)
@@ -373,18 +384,7 @@ func startServer(t *testing.T, opts ...option) *server {
 	}()
 	t.Cleanup(s.cleanup)
 
-	client := mcp.NewClient(&mcp.Implementation{Name: "agent-exec-integration-test", Version: "0"}, &mcp.ClientOptions{
-		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
-			s.progressMu.Lock()
-			key := fmt.Sprint(req.Params.ProgressToken)
-			s.progress[key] = append(s.progress[key], req.Params)
-			s.progressMu.Unlock()
-			select {
-			case s.progressCh <- req.Params:
-			default:
-			}
-		},
-	})
+	client := s.newClient()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	transport := &mcp.IOTransport{Reader: &teeReader{r: outR, c: s.raw}, Writer: inW}
@@ -398,11 +398,32 @@ func startServer(t *testing.T, opts ...option) *server {
 	return s
 }
 
+// newClient is an MCP client that records the progress notifications it
+// receives in s.
+func (s *server) newClient() *mcp.Client {
+	return mcp.NewClient(&mcp.Implementation{Name: "agent-exec-integration-test", Version: "0"}, &mcp.ClientOptions{
+		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+			s.progressMu.Lock()
+			key := fmt.Sprint(req.Params.ProgressToken)
+			s.progress[key] = append(s.progress[key], req.Params)
+			s.progressMu.Unlock()
+			select {
+			case s.progressCh <- req.Params:
+			default:
+			}
+		},
+	})
+}
+
 // stop closes the client session (and with it the server's stdin) and
 // waits for the server to exit, which it must do by itself, with status 0.
 func (s *server) stop() {
 	s.t.Helper()
 	s.stopOnce.Do(func() {
+		if s.http != nil {
+			s.stopHTTP()
+			return
+		}
 		s.cs.Close()
 		select {
 		case <-s.exited:

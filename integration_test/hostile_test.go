@@ -332,7 +332,7 @@ func hostileTable() []hostile {
 }
 
 // TestHostileInput sends every hostile call of the table to a real server,
-// one server per tool, each with one created job named "target" that well
+// over stdio and over HTTP, one server per tool and transport, each with one created job named "target" that well
 // formed references may hit. Every call must be an isError result with the
 // table's code and field, the message naming the field; afterwards the root
 // holds exactly the target job, still in state created (nothing created,
@@ -347,28 +347,30 @@ func TestHostileInput(t *testing.T) {
 		}
 		groups[c.tool] = append(groups[c.tool], c)
 	}
-	for _, tool := range order {
-		t.Run(tool, func(t *testing.T) {
-			t.Parallel()
-			s := startServer(t)
-			target := s.ok("create", obj{"command": "true", "name": "target"}).Job.JobID
-			before := s.root.jobDirs(t)
-			for i, c := range groups[tool] {
-				t.Run(fmt.Sprintf("%03d %s %s", i, c.arg, c.input), func(t *testing.T) {
-					checkHostile(t, s, c)
-				})
-			}
-			if after := s.root.jobDirs(t); !slices.Equal(after, before) {
-				t.Errorf("job directories after the hostile calls = %v, want %v", after, before)
-			}
-			env := s.ok("observe", obj{"job_id": target})
-			if env.Job.State != "created" || env.Job.Run != 0 {
-				t.Errorf("target job after the hostile calls: state %s run %d, want created, run 0", env.Job.State, env.Job.Run)
-			}
-			if jobs := s.listAll(); len(jobs) != 1 || jobs[0].JobID != target {
-				t.Errorf("list after the hostile calls = %+v, want only the target job", jobs)
-			}
-		})
+	for _, tr := range transports {
+		for _, tool := range order {
+			t.Run(tr.name+"/"+tool, func(t *testing.T) {
+				t.Parallel()
+				s := startServer(t, tr.opts...)
+				target := s.ok("create", obj{"command": "true", "name": "target"}).Job.JobID
+				before := s.root.jobDirs(t)
+				for i, c := range groups[tool] {
+					t.Run(fmt.Sprintf("%03d %s %s", i, c.arg, c.input), func(t *testing.T) {
+						checkHostile(t, s, c)
+					})
+				}
+				if after := s.root.jobDirs(t); !slices.Equal(after, before) {
+					t.Errorf("job directories after the hostile calls = %v, want %v", after, before)
+				}
+				env := s.ok("observe", obj{"job_id": target})
+				if env.Job.State != "created" || env.Job.Run != 0 {
+					t.Errorf("target job after the hostile calls: state %s run %d, want created, run 0", env.Job.State, env.Job.Run)
+				}
+				if jobs := s.listAll(); len(jobs) != 1 || jobs[0].JobID != target {
+					t.Errorf("list after the hostile calls = %+v, want only the target job", jobs)
+				}
+			})
+		}
 	}
 }
 

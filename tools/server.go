@@ -30,13 +30,14 @@ const Instructions = `agent-exec runs commands as durable background jobs that o
 - kill stops a job's whole process tree; restart runs it again under the same id; list finds jobs again after you lost track; delete removes a finished job.
 Give long-lived servers a "name" (with if_running: "attach") so retries never start duplicates. Output windows are bounded by max_bytes; an omitted middle is marked with the offset to read it from.`
 
-// NewServer builds the MCP server over svc.
-func NewServer(svc *jobs.Service, log *slog.Logger) *server.MCPServer {
-	s := server.NewMCPServer("agent-exec", version.Version(),
+// NewServer builds the MCP server over svc; opts are added to its own
+// options (a transport's tool-handler middleware, say).
+func NewServer(svc *jobs.Service, log *slog.Logger, opts ...server.ServerOption) *server.MCPServer {
+	s := server.NewMCPServer("agent-exec", version.Version(), append([]server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithInstructions(Instructions),
 		server.WithRecovery(),
-	)
+	}, opts...)...)
 	for _, t := range definitions(svc) {
 		s.AddTool(t.tool, t.handler)
 	}
