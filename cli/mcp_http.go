@@ -133,7 +133,7 @@ func serveHTTP(ctx context.Context, svc *jobs.Service, f *mcpFlags, log *slog.Lo
 		tok, created, err := mcphttp.EnsureToken(path)
 		if err != nil {
 			log.Error("cannot set up the bearer token", "err", err)
-			return exitJob
+			return exitFailed
 		}
 		if created {
 			// The one time the token is shown; later starts reuse the file.
@@ -152,7 +152,7 @@ func serveHTTP(ctx context.Context, svc *jobs.Service, f *mcpFlags, log *slog.Lo
 		return exitUsage
 	case err != nil:
 		log.Error("serve", "err", err)
-		return exitJob
+		return exitFailed
 	}
 	log.Info("stopped; jobs keep running")
 	return exitOK

@@ -328,7 +328,8 @@ func TestHTTPSessionLimit(t *testing.T) {
 }
 
 // TestHTTPRemoteNeedsTokenFile: listening beyond loopback without an
-// explicit token file is refused before anything is served (exit 2).
+// explicit token file is refused before anything is served (exit 125,
+// agent-exec's usage status).
 func TestHTTPRemoteNeedsTokenFile(t *testing.T) {
 	t.Parallel()
 	r := newRoot(t)
@@ -336,8 +337,8 @@ func TestHTTPRemoteNeedsTokenFile(t *testing.T) {
 		cmd := exec.Command(binPath, "--root", r.dir, "mcp", "--http", addr)
 		cmd.Env = baseEnv()
 		out, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
-			t.Errorf("mcp --http %s without a token file: %v, want exit status 2; output:\n%s", addr, err, out)
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 125 {
+			t.Errorf("mcp --http %s without a token file: %v, want exit status 125; output:\n%s", addr, err, out)
 		}
 		if !strings.Contains(string(out), "token") {
 			t.Errorf("mcp --http %s: the refusal does not mention the token: %s", addr, out)
