@@ -52,3 +52,15 @@ func TestPythonUnbufferedByDefault(t *testing.T) {
 		t.Errorf("tty job: %q, want PYTHONUNBUFFERED unset", tty.Output.Text)
 	}
 }
+
+// TestInputAnswerAfterEcho: input to a terminal returns the answer that
+// follows the echo of the typed line, not the echo alone.
+func TestInputAnswerAfterEcho(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	env := s.started([]string{"python3", "-i", "-q"}, `>>> $`, obj{"tty": true})
+	in := s.ok("input", obj{"job_id": env.Job.JobID, "text": "import time; time.sleep(1.5); print(\"done\")\r", "until": 30})
+	if in.Wait.Reason != "idle" || !strings.Contains(in.Output.Text, "done\n") {
+		t.Errorf("input = %+v %q, want the answer after the echo", in.Wait, in.Output.Text)
+	}
+}

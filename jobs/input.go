@@ -63,8 +63,11 @@ func (s *Service) Input(ctx context.Context, req *InputRequest, progress Progres
 	if o.IdleMS == 0 {
 		o.IdleMS = DefaultInputIdleMS
 	}
-	env, err := s.observe(ctx, id, &o, callView{typ: "input", kind: windowFrom, from: from,
-		defUntil: DefaultInputUntil, idleAfterOutput: true}, progress)
+	v := callView{typ: "input", kind: windowFrom, from: from, defUntil: DefaultInputUntil, idleAfterOutput: true}
+	if m.TTY && written > 0 {
+		v.echo = data[:written] // the terminal echoes what it took
+	}
+	env, err := s.observe(ctx, id, &o, v, progress)
 	if err != nil {
 		return nil, err
 	}

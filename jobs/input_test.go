@@ -138,3 +138,65 @@ func TestObserveScreen(t *testing.T) {
 		t.Fatalf("screen of a plain job = %v, want invalid_input", err)
 	}
 }
+
+// TestInputAnswerAfterEcho: on a terminal the echo of the typed line is not
+// the answer: the idle clock and wait_for start after it.
+func TestInputAnswerAfterEcho(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{
+		Definition:  Definition{Command: Command{"python3", "-i", "-q"}, TTY: true},
+		Observation: Observation{WaitFor: `>>> $`, Until: f64(30)},
+	})
+	if env.Wait.Reason != WaitMatched {
+		t.Fatalf("run = %+v, want the prompt", env.Wait)
+	}
+	id := env.Job.JobID
+	line := `import time; time.sleep(1.5); print("done")` + "\r"
+	in, err := s.Input(t.Context(), &InputRequest{JobID: id, Text: text(line), Observation: Observation{Until: f64(30)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Wait.Reason != WaitIdle || !strings.Contains(in.Output.Text, "done\n") {
+		t.Fatalf("input = %+v %q, want the answer after the echo, then idle", in.Wait, in.Output.Text)
+	}
+	in, err = s.Input(t.Context(), &InputRequest{JobID: id, Text: text(line), Observation: Observation{WaitFor: "done", Until: f64(30)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Wait.Reason != WaitMatched || in.Wait.Matched.Line != "done" {
+		t.Fatalf("input wait_for = %+v, want the answer's line, not the echo", in.Wait)
+	}
+}
+
+func TestEchoSkip(t *testing.T) {
+	cases := []struct {
+		input, out string
+		end        int // -1: the answer has not begun
+	}{
+		{"1+1\r", "1+1\r\n2\r\n>>> ", len("1+1\r\n")},
+		{"1+1\r", "1+1\r\n", -1},
+		{"ab\r", "a\x1b[?2004lb\x1b]0;title\x07\r\n", -1},
+		{"ab\r", "a\x1b[1mb\r\nanswer", len("a\x1b[1mb\r\n")},
+		{"secret\r", "Wrong\r\n", 0},  // echo off: the answer starts at once
+		{"x", "y", 0},                 // not the echo
+		{"\x03", "^C\r\n$ ", 0},       // a control key's ^C is output
+		{"héllo\r", "héllo\r\nok", 8}, // UTF-8 echoed byte for byte
+	}
+	for _, c := range cases {
+		e := newEchoSkip([]byte(c.input), 100)
+		// Byte by byte: state carries across reads.
+		began := false
+		for i := 0; i < len(c.out) && !began; i++ {
+			began = e.feed([]byte{c.out[i]})
+		}
+		if c.end < 0 {
+			if began {
+				t.Errorf("%q then %q: answer began at %d, want not yet", c.input, c.out, e.end-100)
+			}
+			continue
+		}
+		if !began || e.end != int64(100+c.end) {
+			t.Errorf("%q then %q: began %v at %d, want at %d", c.input, c.out, began, e.end-100, c.end)
+		}
+	}
+}

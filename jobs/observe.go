@@ -27,6 +27,9 @@ type callView struct {
 	defUntil time.Duration // the wait when the caller gives no until
 	// idleAfterOutput counts idle_ms only once output has started.
 	idleAfterOutput bool
+	// echo, for an input to a terminal, is what was written: its echo is
+	// not the answer.
+	echo []byte
 }
 
 // Observe reports a job's status and a window of its output, after waiting
@@ -142,6 +145,9 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 		until: s.until(o, v.defUntil), progress: progress, idleAfterOutput: v.idleAfterOutput}
 	if v.kind == windowFrom {
 		w.scanFrom = &v.from
+	}
+	if v.echo != nil {
+		w.echo = newEchoSkip(v.echo, v.from)
 	}
 	wv, err := w.wait(ctx, st)
 	if err != nil {

@@ -47,6 +47,12 @@ func newLineScanner(re *regexp.Regexp, pattern, path string, from int64, secrets
 	return l
 }
 
+// restart makes the scan begin at offset at, forgetting what it holds: it
+// must not have scanned past at.
+func (l *lineScanner) restart(at int64) {
+	l.pos, l.partAt, l.partial = at, at, l.partial[:0]
+}
+
 func (l *lineScanner) close() {
 	if l.f != nil {
 		_ = l.f.Close() // read-only: a close error cannot lose data

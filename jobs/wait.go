@@ -46,6 +46,9 @@ type waiter struct {
 	scanFrom *int64
 
 	scan *lineScanner // wait_for, or nil
+	// echo, for an input to a terminal, finds where the echo of the input
+	// ends: the idle clock and wait_for start after it.
+	echo *echoSkip
 
 	st      *jobstore.State
 	stStamp fileStamp // of the state file st was read from; zero: never read
@@ -82,14 +85,20 @@ func (w *waiter) wait(ctx context.Context, st *jobstore.State) (*WaitView, error
 	wv := &WaitView{UntilS: w.until.Seconds()}
 	defer func() { wv.WaitedMS = time.Since(began).Milliseconds() }()
 	w.st = st
-	w.size = sizeOf(w.file)
+	size := sizeOf(w.file)
+	w.size = size
+	if w.scanFrom != nil {
+		// Output since scanFrom is new to this call: the first check sees
+		// it grow, however fast it came.
+		w.size = min(size, *w.scanFrom)
+	}
 	if w.o.WaitFor != "" {
 		re := regexp.MustCompile(w.o.WaitFor) // checked by checkObservation
 		from := st.LogOffset[w.stream]
 		if w.scanFrom != nil {
 			from = *w.scanFrom
 		}
-		w.scan = newLineScanner(re, w.o.WaitFor, w.file, max(from, w.size-maxWaitBacklogBytes), secrets(w.meta))
+		w.scan = newLineScanner(re, w.o.WaitFor, w.file, max(from, size-maxWaitBacklogBytes), secrets(w.meta))
 		defer w.scan.close()
 	}
 	if w.until <= 0 {
@@ -173,6 +182,9 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 	burst := 0       // checks in a row that came sooner than minCheckGap
 	stateDue := true // the state file may have changed since it was read
 	more := false    // wait_for stopped short of the end of the log
+	if err := w.outputGrew(sizeOf(w.file), ev); err != nil {
+		return err
+	}
 	for {
 		if !more {
 			// Woken by an event: coalesce a flood of them.
@@ -205,14 +217,8 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 		case <-ev.stateChanged:
 			stateDue = true
 		case <-ev.logChanged:
-			if n := sizeOf(w.file); n != w.size {
-				w.size = n
-				if ev.idleTimer != nil {
-					ev.idleTimer.Reset(time.Duration(w.o.IdleMS) * time.Millisecond)
-				}
-				if ev.portTimer != nil {
-					ev.portTimer.Reset(0)
-				}
+			if err := w.outputGrew(sizeOf(w.file), ev); err != nil {
+				return err
 			}
 		case <-ev.supervisorGone:
 			ev.supervisorGone = nil
@@ -248,6 +254,32 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 	}
 }
 
+// outputGrew handles the log having grown to n bytes: output triggers a
+// port check and re-arms the idle timer, but on a terminal only the answer
+// after the echo of an input counts as output, and wait_for starts there.
+func (w *waiter) outputGrew(n int64, ev *waitEvents) error {
+	if n == w.size {
+		return nil
+	}
+	w.size = n
+	if ev.portTimer != nil {
+		ev.portTimer.Reset(0)
+	}
+	if w.echo != nil && !w.echo.done {
+		began, err := w.echo.scanTo(w.file, n)
+		if err != nil || !began {
+			return err
+		}
+		if w.scan != nil {
+			w.scan.restart(w.echo.end)
+		}
+	}
+	if ev.idleTimer != nil {
+		ev.idleTimer.Reset(time.Duration(w.o.IdleMS) * time.Millisecond)
+	}
+	return nil
+}
+
 // check looks for a reason to stop waiting: a match in the new output, or
 // (when readState: the state file may have changed) the end of the run. It
 // reads at most one step of new output; more says there is more to read.
@@ -265,7 +297,7 @@ func (w *waiter) check(wv *WaitView, readState bool) (done, more bool, err error
 			w.st, w.stStamp = st, stamp
 		}
 	}
-	if w.scan != nil {
+	if w.scan != nil && (w.echo == nil || w.echo.done) {
 		m, more, err := w.scan.step()
 		if err != nil {
 			return false, false, err
