@@ -34,6 +34,7 @@ func runMCP(root string, args []string) int {
 		return exitFailed
 	}
 	log := newLogger(os.Stderr, slog.LevelInfo)
+	warnBareEnv(log, os.Environ())
 	maxUntil, err := secondsFromEnv(envMaxUntil, jobs.DefaultMaxUntil)
 	if err != nil {
 		log.Error("bad configuration", "err", err)
