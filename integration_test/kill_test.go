@@ -105,6 +105,14 @@ func TestKill(t *testing.T) {
 			t.Errorf("kill RTMAX-2 = signal %q, job %q", k.Signal, k.Job.Signal)
 		}
 	})
+	t.Run("trapped and exited", func(t *testing.T) {
+		// What happened is recorded: the job caught SIGTERM and exited 3.
+		env := s.started("trap 'exit 3' TERM; echo ready; while :; do sleep 0.1; done", "ready", nil)
+		k := s.ok("kill", obj{"job_id": env.Job.JobID, "grace": 20})
+		if j := k.Job; j.State != "exited" || j.Reason != "kill" || j.ExitCode == nil || *j.ExitCode != 3 || j.Signal != "" {
+			t.Errorf("kill of a job that traps it = %s/%s exit %v signal %q; want exited/kill, exit 3, no signal", j.State, j.Reason, j.ExitCode, j.Signal)
+		}
+	})
 	t.Run("finished job", func(t *testing.T) {
 		env := s.runJob("exit 4", nil)
 		k := s.ok("kill", obj{"job_id": env.Job.JobID})

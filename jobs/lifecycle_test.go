@@ -402,3 +402,43 @@ func TestKillStoppedSupervisor(t *testing.T) {
 		t.Fatalf("after SIGCONT: job %s/%s, want killed by the queued kill", ob.Job.State, ob.Job.Reason)
 	}
 }
+
+// TestTrappedKillExits (issue 8 item 13): a job that catches the kill's
+// signal and exits by itself is recorded as exited with its code, the
+// reason naming what asked it to end, and no signal.
+func TestTrappedKillExits(t *testing.T) {
+	s := newService(t)
+	const script = "trap 'exit 3' TERM; echo ready; while :; do sleep 0.1; done"
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{script}}, Observation: Observation{WaitFor: "ready", Until: f64(30)}})
+	k, err := s.Kill(t.Context(), &KillRequest{JobID: env.Job.JobID, Grace: f64(20)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := k.Job
+	if j.State != jobstore.StateExited || j.Reason != jobstore.ReasonKill || j.ExitCode == nil || *j.ExitCode != 3 || j.Signal != "" || *k.Escalated {
+		t.Fatalf("kill of a job that traps it = %s/%s exit %v signal %q escalated %v; want exited/kill, exit 3, no signal",
+			j.State, j.Reason, j.ExitCode, j.Signal, *k.Escalated)
+	}
+	env = mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{script}, Timeout: 0.5, KillAfter: f64(20)}, Observation: Observation{Until: f64(30)}})
+	if j := env.Job; j.State != jobstore.StateExited || j.Reason != jobstore.ReasonTimeout || j.ExitCode == nil || *j.ExitCode != 3 || j.Signal != "" {
+		t.Fatalf("timeout of a job that traps it = %s/%s exit %v signal %q; want exited/timeout, exit 3", j.State, j.Reason, j.ExitCode, j.Signal)
+	}
+}
+
+// TestCancelledWait (issue 8 item 13): a wait its caller gives up says
+// cancelled, not deadline.
+func TestCancelledWait(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"sleep 600"}}, Observation: Observation{Until: f64(0)}})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	// The first progress report shows the wait is on: give up then.
+	ob, err := s.Observe(ctx, &StartRequest{JobID: env.Job.JobID, Observation: Observation{Until: f64(40)}},
+		func(time.Duration, string) { cancel() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ob.Wait.Reason != WaitCancelled || ob.Job.State != jobstore.StateRunning {
+		t.Fatalf("cancelled wait = %+v, job %s; want reason cancelled, job still running", ob.Wait, ob.Job.State)
+	}
+}

@@ -250,6 +250,9 @@ const (
 	WaitIdle      = "idle"
 	WaitDeadline  = "deadline"
 	WaitNotWaited = "not_waited"
+	// WaitCancelled: the caller gave up (ctrl-c on the CLI, a cancelled
+	// request) before anything else ended the wait.
+	WaitCancelled = "cancelled"
 )
 
 // WaitView says how a wait ended.

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -249,6 +250,9 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 			portDelay = min(portDelay*2, portMax)
 		case <-ctx.Done():
 			wv.Reason = WaitDeadline
+			if errors.Is(ctx.Err(), context.Canceled) {
+				wv.Reason = WaitCancelled
+			}
 			return nil
 		}
 	}

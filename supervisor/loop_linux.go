@@ -234,16 +234,23 @@ func (sv *super) finish() {
 	if ws.Signaled() {
 		st.Signal = SignalName(ws.Signal())
 	}
+	// What happened to the main process is recorded: one that was asked
+	// to end (kill, timeout, log limit, a signal to the supervisor) but
+	// caught the signal and exited by itself is exited, with its exit
+	// code, and the reason names what asked it to end.
 	switch {
+	case ws.Exited():
+		st.State, st.Reason = jobstore.StateExited, jobstore.ReasonExit
+		if sv.endReason != "" {
+			st.Reason = sv.endReason
+		}
 	case sv.endReason != "":
 		st.State, st.Reason = jobstore.StateKilled, sv.endReason
 		if st.Signal == "" {
 			st.Signal = SignalName(sv.endSignal)
 		}
-	case ws.Signaled():
-		st.State, st.Reason = jobstore.StateKilled, jobstore.ReasonSignal
 	default:
-		st.State, st.Reason = jobstore.StateExited, jobstore.ReasonExit
+		st.State, st.Reason = jobstore.StateKilled, jobstore.ReasonSignal
 	}
 	if err := sv.store.WriteState(sv.id, &st); err != nil {
 		sv.log.Error("record terminal state", "err", err)
