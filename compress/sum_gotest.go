@@ -176,26 +176,22 @@ func classifyGoTestJSON(d *doc) {
 // JSON: it finds "key":" and reads to the next unescaped quote, which is
 // enough for go test -json events.
 func jsonField(l, key string) string {
-	i := 0
-	for {
-		j := strings.Index(l[i:], `"`+key+`":`)
-		if j < 0 {
-			return ""
-		}
-		i += j + len(key) + 3
-		v := strings.TrimLeft(l[i:], " ")
-		if !strings.HasPrefix(v, `"`) {
-			return ""
-		}
-		v = v[1:]
-		for k := 0; k < len(v); k++ {
-			switch v[k] {
-			case '\\':
-				k++
-			case '"':
-				return v[:k]
-			}
-		}
-		return v
+	j := strings.Index(l, `"`+key+`":`)
+	if j < 0 {
+		return ""
 	}
+	v := strings.TrimLeft(l[j+len(key)+3:], " ")
+	if !strings.HasPrefix(v, `"`) {
+		return ""
+	}
+	v = v[1:]
+	for k := 0; k < len(v); k++ {
+		switch v[k] {
+		case '\\':
+			k++
+		case '"':
+			return v[:k]
+		}
+	}
+	return v
 }
