@@ -9,11 +9,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Control operations.
@@ -77,21 +74,6 @@ var ErrNoSupervisor = errors.New("no supervisor is listening for this job")
 // no answer came before the deadline: the supervisor is stopped (SIGSTOP)
 // or starved. The request stays queued and takes effect when it runs again.
 var ErrNoAnswer = errors.New("the supervisor took the request but did not answer in time")
-
-// socketPath names the control socket of the directory open as dirFD. The
-// /proc/self/fd form keeps the path far below the 108-byte limit of
-// sun_path whatever the length of the root.
-func socketPath(dirFD int) string {
-	return "/proc/self/fd/" + strconv.Itoa(dirFD) + "/" + "ctl.sock"
-}
-
-func openDir(dir string) (*os.File, error) {
-	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", dir, err)
-	}
-	return os.NewFile(uintptr(fd), dir), nil
-}
 
 // Send delivers req to the supervisor of the job in dir and returns its
 // answer. It returns an error wrapping ErrNoSupervisor when nothing listens.

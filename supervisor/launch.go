@@ -18,6 +18,9 @@ import (
 	"github.com/agent-exec/agent-exec/jobstore"
 )
 
+// JobEnvVar is set in every workload's environment to its job id.
+const JobEnvVar = "AGENT_EXEC_JOB_ID"
+
 // ModeArg is the hidden first argument that puts the binary in supervise mode.
 const ModeArg = "supervise"
 

@@ -167,9 +167,6 @@ func descendantsByScan(root int) []int {
 	return out
 }
 
-// JobEnvVar is set in every workload's environment to its job id.
-const JobEnvVar = "AGENT_EXEC_JOB_ID"
-
 // processesOfJob finds the processes whose environment carries
 // AGENT_EXEC_JOB_ID=id: what is left of a job whose supervisor is gone.
 func processesOfJob(id string) []int {
