@@ -20,10 +20,12 @@ const modulePath = "github.com/agent-exec/agent-exec"
 // package must be given a rank here, which is the point: where it sits is a
 // decision, not an accident.
 var layers = map[string]int{
-	"jobstore": 0, "output": 0, "compress": 0, "screen": 0, "schemas": 0,
+	"internal/platform": -1, // no API: stops the build on other systems
+	"jobstore":          0, "output": 0, "compress": 0, "screen": 0, "schemas": 0, "version": 0,
 	"supervisor": 1,
 	"jobs":       2,
 	"tools":      3,
+	"mcphttp":    4,
 	"cli":        5,
 	".":          6, // the main package
 }

@@ -25,3 +25,5 @@
 // prefix of one (4+ characters) or a job name is rejected before the
 // filesystem is touched.
 package jobstore
+
+import _ "github.com/agent-exec/agent-exec/internal/platform" // Linux only: stops other builds with one message

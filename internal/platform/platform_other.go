@@ -1,6 +1,6 @@
 //go:build !linux
 
-package jobstore
+package platform
 
 // agent-exec is built on Linux facilities (a child subreaper,
 // pidfds, inotify, /proc). On any other system the build stops here, with
