@@ -47,6 +47,9 @@ func psVerb(ctx context.Context, inv *invocation, args []string) int {
 		return inv.fail("ps", err)
 	}
 	writePS(inv, env.Jobs, ids, time.Now())
+	for _, sk := range env.Skipped {
+		fmt.Fprintf(inv.out, "(job %s skipped: %s; delete --force removes it)\n", sk.JobID, sk.Reason)
+	}
 	if env.Hidden != nil && *env.Hidden > 0 {
 		fmt.Fprintln(inv.out, hiddenFooter(*env.Hidden))
 	}

@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/agent-exec/agent-exec/jobstore"
 )
 
 // TestPSHiddenFooter: ps run where no job lives says how many jobs live in
@@ -23,5 +27,19 @@ func TestPSHiddenFooter(t *testing.T) {
 	r = agentExec(t, root, exitOK, "ps", "--all")
 	if strings.Contains(r.stdout, "other directories") || strings.Count(r.stdout, "\n") != 3 {
 		t.Errorf("ps --all printed:\n%s\nwant the header and two rows, no footer", r.stdout)
+	}
+}
+
+// TestPSSkippedFooter: ps names a job whose files cannot be read, and how
+// to remove it.
+func TestPSSkippedFooter(t *testing.T) {
+	root := newRoot(t)
+	id := jobstore.NewID()
+	if err := os.Mkdir(filepath.Join(root, id), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r := agentExec(t, root, exitOK, "ps", "--all")
+	if !strings.Contains(r.stdout, "job "+id+" skipped") || !strings.Contains(r.stdout, "delete --force") {
+		t.Errorf("ps with an unreadable job printed:\n%s\nwant a line naming it and delete --force", r.stdout)
 	}
 }

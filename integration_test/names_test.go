@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -170,5 +171,48 @@ func TestListHiddenElsewhere(t *testing.T) {
 	rep = s.call("list", obj{"all": true})
 	if strings.Contains(rep.text, `"hidden"`) || len(rep.env.Jobs) != 2 {
 		t.Errorf("list all = %s, want both jobs and no hidden count", rep.text)
+	}
+}
+
+// TestUnreadableJobOverMCP (issue 8, item 18): a running job whose
+// meta.json is corrupt is listed as skipped with the reason, kill stops its
+// processes, and delete with force removes it.
+func TestUnreadableJobOverMCP(t *testing.T) {
+	t.Parallel()
+	r := newRoot(t)
+	s := startServer(t, onRoot(r))
+	id := s.started("exec sleep 1000", "", nil).Job.JobID
+	procs := jobProcs(id)
+	if len(procs) == 0 {
+		t.Fatal("no process of the job")
+	}
+	if err := os.WriteFile(filepath.Join(s.jobDir(id), "meta.json"), []byte("{broken"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep := s.call("list", obj{"all": true})
+	var got struct {
+		Skipped []struct {
+			JobID  string `json:"job_id"`
+			Reason string `json:"reason"`
+		} `json:"skipped"`
+	}
+	if err := json.Unmarshal([]byte(rep.text), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.env.Jobs) != 0 || len(got.Skipped) != 1 || got.Skipped[0].JobID != id || !strings.Contains(got.Skipped[0].Reason, "meta.json") {
+		t.Errorf("list = %s, want no jobs and %s skipped for its meta.json", rep.text, id)
+	}
+	e := s.fail("kill", obj{"job_id": id}, "io_error")
+	if e.Details["supervised"] != true {
+		t.Errorf("kill of the unreadable job: %s %v, want the supervisor to have ended the run", e.Message, e.Details)
+	}
+	for _, p := range procs {
+		waitGone(t, p, 20*time.Second)
+	}
+	if d := s.ok("delete", obj{"job_id": id, "force": true}); !d.Deleted {
+		t.Errorf("delete = %+v", d)
+	}
+	if dirExists(s.jobDir(id)) {
+		t.Errorf("job directory after delete --force still exists")
 	}
 }

@@ -129,7 +129,7 @@ func TestStoreDeleteWholeOrSaysWhatIsLeft(t *testing.T) {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", busy).CombinedOutput(); err != nil {
 		t.Skipf("cannot mount inside the job: %v: %s", err, out)
 	}
-	tomb := filepath.Join(r.dir, ".del-"+id)
+	tomb := filepath.Join(r.dir, ".gc-trash-"+id)
 	t.Cleanup(func() {
 		for _, p := range []string{busy, filepath.Join(tomb, "busy")} {
 			if _, err := os.Stat(p); err == nil {

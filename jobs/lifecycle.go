@@ -152,20 +152,7 @@ func (s *Service) runView(typ string) callView {
 func (s *Service) discard(id string, err error) {
 	var le *supervisor.LaunchError
 	if errors.As(err, &le) {
-		gone := make(chan *jobstore.Lock, 1)
-		go func() {
-			l, err := s.store.LockSupervisor(id)
-			if err != nil {
-				l = nil
-			}
-			gone <- l
-		}()
-		select {
-		case l := <-gone:
-			l.Unlock()
-		case <-time.After(discardWait):
-			go func() { (<-gone).Unlock() }()
-		}
+		s.awaitSupervisorExit(id, discardWait)
 	}
 	alive, held, perr := s.store.ProbeSupervisor(id)
 	if perr != nil || alive {
@@ -449,6 +436,9 @@ func (s *Service) Kill(ctx context.Context, req *KillRequest) (*Envelope, error)
 		env.Job, env.Escalated, env.AlreadyFinished = s.view(m, st), &escalated, &already
 		return nil
 	})
+	if err != nil && s.unreadable(id, err) {
+		return s.killUnreadable(id, sig, grace, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -476,6 +466,9 @@ func (s *Service) Delete(ctx context.Context, req *DeleteRequest) (*Envelope, er
 		}
 		return s.store.Remove(id)
 	})
+	if err != nil && s.unreadable(id, err) {
+		err = s.deleteUnreadable(id, req.Force, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -69,7 +69,9 @@ func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error)
 	truncated := false
 	for _, e := range entries {
 		if e.Err != nil || e.Meta == nil || e.State == nil {
-			s.log.Debug("list: unreadable job", "job_id", e.ID, "err", e.Err)
+			if reason := s.skipReason(e); reason != "" {
+				env.Skipped = append(env.Skipped, SkippedJob{JobID: e.ID, Reason: reason})
+			}
 			continue
 		}
 		st := e.State

@@ -151,6 +151,8 @@ type Envelope struct {
 	// Hidden counts the jobs that match the filters but lie outside the
 	// list's directory scope (all shows them); set when a scope applied.
 	Hidden *int `json:"hidden,omitempty"`
+	// Skipped names the jobs whose files could not be read, and why.
+	Skipped []SkippedJob `json:"skipped,omitempty"`
 	// input
 	Input *InputView `json:"input,omitempty"`
 	// observe with view screen
@@ -270,6 +272,13 @@ type Match struct {
 	Pattern string `json:"pattern"`
 	Line    string `json:"line"`
 	Offset  int64  `json:"offset"` // byte offset of the line's start in the log
+}
+
+// SkippedJob is a job list could not read: its meta.json or state.json is
+// corrupt or missing. kill stops it and delete removes it all the same.
+type SkippedJob struct {
+	JobID  string `json:"job_id"`
+	Reason string `json:"reason"`
 }
 
 // Summary is one job of a list.

@@ -180,10 +180,11 @@ func (s *Store) CreateLocked(m *Meta, fill func(dir string) error) (_ *Lock, err
 }
 
 // Hidden prefixes of directories in the root that are not jobs: a job
-// being created, and a job being deleted.
+// being created, and a job being deleted (the collector clears what a
+// delete could not remove).
 const (
 	stagePrefix = ".new-"
-	tombPrefix  = ".del-"
+	tombPrefix  = trashPrefix
 )
 
 // Exists reports whether job id has a directory (not a symlink) in the root.
