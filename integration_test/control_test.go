@@ -2,6 +2,10 @@ package integration_test
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -108,5 +112,44 @@ func TestKillOfAStoppedSupervisor(t *testing.T) {
 	resume()
 	if j := s.ok("observe", obj{"job_id": id, "until": 30}).Job; j.State != "killed" || j.Reason != "kill" {
 		t.Errorf("after SIGCONT: job %s/%s, want killed by the queued kill", j.State, j.Reason)
+	}
+}
+
+// TestDiskFullAtTheEndKeepsTheStatus (issue 8 F1): a run that ends on a
+// full disk, where state.json cannot be replaced, is recorded with its real
+// exit status (kept in the end record), not as a lost supervisor, and the
+// status survives once space is freed.
+func TestDiskFullAtTheEndKeepsTheStatus(t *testing.T) {
+	t.Parallel()
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs for the disk-full test (needs root and mount rights): %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
+			if out2, err2 := exec.Command("umount", "-l", mnt).CombinedOutput(); err2 != nil {
+				t.Errorf("umount %s: %v: %s; umount -l: %v: %s", mnt, err, out, err2, out2)
+			}
+		}
+	})
+	r := &root{dir: filepath.Join(mnt, "jobs"), ids: make(map[string]bool)}
+	t.Cleanup(func() { r.cleanup(t) })
+	s := startServer(t, onRoot(r))
+
+	env := s.runJob(`head -c 4194304 /dev/zero | tr '\0' x; exit 3`, obj{"until": 40})
+	id := env.Job.JobID
+	if j := env.Job; j.State != "exited" || j.Reason != "exit" || j.ExitCode == nil || *j.ExitCode != 3 {
+		t.Fatalf("job that filled the disk = %s/%s exit %v error %q, want exited 3", j.State, j.Reason, j.ExitCode, j.Error)
+	}
+	// Free the space: the status is still there, and now in state.json.
+	if err := os.Truncate(filepath.Join(r.dir, id, "output.log"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if j := s.ok("observe", obj{"job_id": id}).Job; j.State != "exited" || j.ExitCode == nil || *j.ExitCode != 3 {
+		t.Errorf("observe after freeing space = %s/%s exit %v", j.State, j.Reason, j.ExitCode)
+	}
+	b, err := os.ReadFile(filepath.Join(r.dir, id, "state.json"))
+	if err != nil || !strings.Contains(string(b), `"exited"`) {
+		t.Errorf("state.json after freeing space = %s, %v; want the exited state", b, err)
 	}
 }

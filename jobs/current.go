@@ -44,6 +44,17 @@ func (s *Service) checkSupervisor(id string, st *jobstore.State) (*jobstore.Stat
 	if err != nil || st.State != jobstore.StateRunning {
 		return st, err
 	}
+	// A supervisor that finished but could not replace state.json (a full
+	// disk) kept the run's end in its end record.
+	if end, ok := supervisor.ReadEndRecord(s.store.Dir(id), st.Run); ok {
+		if err := s.store.WriteState(id, end); err != nil {
+			s.log.Warn("record a run's end from its end record", "job_id", id, "err", err)
+		} else {
+			_ = s.store.AppendEvent(id, jobstore.Event{Event: end.State, Run: end.Run,
+				Detail: map[string]any{"reason": end.Reason, "from": supervisor.EndRecordFile}})
+		}
+		return end, nil
+	}
 	now := jobstore.Now()
 	st.State, st.Reason = jobstore.StateFailed, jobstore.ReasonSupervisorLost
 	st.Error = "the job's supervisor died; its remaining processes were stopped"

@@ -254,6 +254,10 @@ func (sv *super) finish() {
 	}
 	if err := sv.store.WriteState(sv.id, &st); err != nil {
 		sv.log.Error("record terminal state", "err", err)
+		sv.keepEnd(&st)
+	}
+	if sv.endRec != nil {
+		sv.endRec.Close()
 	}
 	detail := map[string]any{"reason": st.Reason, "duration_ms": dur}
 	if st.ExitCode != nil {
@@ -264,6 +268,20 @@ func (sv *super) finish() {
 	}
 	sv.event(st.State, detail)
 	sv.log.Info("finished", "state", st.State, "reason", st.Reason)
+}
+
+// keepEnd writes the terminal state into the end record when state.json
+// could not take it, so that readers find the real status rather than a
+// lost supervisor.
+func (sv *super) keepEnd(st *jobstore.State) {
+	if sv.endRec == nil {
+		return
+	}
+	if err := writeEndRecord(sv.endRec, st); err != nil {
+		sv.log.Error("keep the terminal state in the end record", "err", err)
+		return
+	}
+	sv.log.Info("terminal state kept in the end record", "state", st.State)
 }
 
 func describe(ws unix.WaitStatus) string {

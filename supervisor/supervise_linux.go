@@ -104,6 +104,8 @@ type super struct {
 	termDone chan struct{}
 	screen   *screenFeeder
 
+	endRec *os.File // the end record (see EndRecordFile); nil if it could not be made
+
 	mainDone      bool
 	leftoversTold bool // the main process's leftovers got their SIGTERM
 	mainStatus    unix.WaitStatus
@@ -218,6 +220,11 @@ func (sv *super) start() (map[string]int64, error) {
 	start, err := StartTime(sv.mainPID)
 	if err != nil {
 		sv.log.Warn("no start time for the workload", "err", err)
+	}
+	// The end record is made before the run counts as running, so a run
+	// that ends on a full disk still has a place for its status.
+	if sv.endRec, err = openEndRecord(sv.dir); err != nil {
+		sv.log.Warn("no end record: a full disk at the end may lose the run's status", "err", err)
 	}
 	selfStart, _ := StartTime(os.Getpid())
 	startedAt := jobstore.Time{Time: sv.startedAt}

@@ -221,3 +221,38 @@ func TestControlSocketPathIsShort(t *testing.T) {
 		t.Fatalf("Send with no listener = %v, want ErrNoSupervisor", err)
 	}
 }
+
+func TestEndRecord(t *testing.T) {
+	dir := t.TempDir()
+	f, err := openEndRecord(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, ok := ReadEndRecord(dir, 1); ok {
+		t.Fatal("a blank end record reads as a state")
+	}
+	code := 3
+	if err := writeEndRecord(f, &jobstore.State{State: jobstore.StateExited, Reason: jobstore.ReasonExit, Run: 2, ExitCode: &code}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, EndRecordFile)); err != nil || fi.Size() != endRecordSize || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("end record = %v, %v; want %d bytes, 0600", fi, err, endRecordSize)
+	}
+	if _, ok := ReadEndRecord(dir, 1); ok {
+		t.Fatal("the record of run 2 reads as run 1's")
+	}
+	st, ok := ReadEndRecord(dir, 2)
+	if !ok || st.State != jobstore.StateExited || st.ExitCode == nil || *st.ExitCode != 3 {
+		t.Fatalf("ReadEndRecord = %+v, %v", st, ok)
+	}
+	// A new run blanks it again.
+	g, err := openEndRecord(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	if _, ok := ReadEndRecord(dir, 2); ok {
+		t.Fatal("a reopened end record still holds the last run's state")
+	}
+}
