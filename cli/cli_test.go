@@ -404,7 +404,7 @@ func TestInterruptStopsWaitingOnly(t *testing.T) {
 	}
 	env := r.envelope(t)
 	killAtEnd(t, root, env.Job.JobID)
-	if env.Job.State != "running" || env.Wait.Reason != jobs.WaitDeadline {
+	if env.Job.State != "running" || env.Wait.Reason != jobs.WaitCancelled {
 		t.Fatalf("interrupted run: job %+v wait %+v", env.Job, env.Wait)
 	}
 	env = agentExec(t, root, exitOK, "observe", env.Job.JobID).envelope(t)

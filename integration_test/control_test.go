@@ -152,4 +152,33 @@ func TestDiskFullAtTheEndKeepsTheStatus(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `"exited"`) {
 		t.Errorf("state.json after freeing space = %s, %v; want the exited state", b, err)
 	}
+
+	// A supervisor that really dies on a full disk: the loss says the disk
+	// is full.
+	live := s.started([]string{"sleep", "600"}, "", nil).Job.JobID
+	sup, ok := supervisorOf(s.jobDir(live))
+	if !ok {
+		t.Fatal("no supervisor found")
+	}
+	filler := filepath.Join(mnt, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break // ENOSPC
+		}
+	}
+	f.Close()
+	if err := syscall.Kill(sup.pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, sup, 20*time.Second)
+	j := s.ok("observe", obj{"job_id": live}).Job
+	if j.State != "failed" || j.Reason != "supervisor_lost" || !strings.Contains(j.Error, "disk_full") {
+		t.Errorf("lost supervisor on a full disk = %s/%s %q, want supervisor_lost saying disk_full", j.State, j.Reason, j.Error)
+	}
+	os.Remove(filler)
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/agent-exec/agent-exec/jobstore"
 	"github.com/agent-exec/agent-exec/output"
 	"github.com/agent-exec/agent-exec/supervisor"
@@ -58,6 +60,11 @@ func (s *Service) checkSupervisor(id string, st *jobstore.State) (*jobstore.Stat
 	now := jobstore.Now()
 	st.State, st.Reason = jobstore.StateFailed, jobstore.ReasonSupervisorLost
 	st.Error = "the job's supervisor died; its remaining processes were stopped"
+	if diskFull(s.store.Dir(id)) {
+		// Its end record should have kept a normal end: say what else
+		// may have gone wrong.
+		st.Error += "; the disk holding the job is full, which may have kept its supervisor from recording how the run ended (disk_full)"
+	}
 	st.FinishedAt = &now
 	if st.StartedAt != nil {
 		d := now.Sub(st.StartedAt.Time).Milliseconds()
@@ -74,6 +81,13 @@ func (s *Service) checkSupervisor(id string, st *jobstore.State) (*jobstore.Stat
 	_ = s.store.AppendEvent(id, jobstore.Event{Event: "supervisor_lost", Run: st.Run,
 		Detail: map[string]any{"stopped_processes": n}})
 	return st, nil
+}
+
+// diskFull reports whether the file system holding dir has no space left
+// for an unprivileged writer.
+func diskFull(dir string) bool {
+	var fs unix.Statfs_t
+	return unix.Statfs(dir, &fs) == nil && fs.Bavail == 0
 }
 
 // view builds the envelope's job object.
