@@ -29,11 +29,12 @@ var wantParams = map[string][]string{
 		"stream", "max_bytes", "raw", "compress"},
 	"list":   {"state", "name", "tag", "cwd", "all", "limit"},
 	"delete": {"job_id", "force"},
+	"gc":     {"older_than", "max_jobs", "max_bytes", "unreadable", "dry_run"},
 }
 
 func TestTools(t *testing.T) {
 	got := Tools()
-	want := []string{"run", "create", "start", "restart", "kill", "observe", "input", "list", "delete"}
+	want := []string{"run", "create", "start", "restart", "kill", "observe", "input", "list", "delete", "gc"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Tools() = %v, want %v", got, want)
 	}
@@ -445,6 +446,16 @@ var inputCases = []struct {
 	{"delete", `{"job_id":"abcd","force":true}`, nil, ""},
 	{"delete", `{"force":true}`, ptr("job_id"), "job_id: required"},
 	{"delete", `{"job_id":"abcd","force":"yes"}`, ptr("force"), "force: must be a boolean"},
+	// gc
+	{"gc", `{}`, nil, ""},
+	{"gc", `{"older_than":"30d","max_jobs":0,"max_bytes":"2GiB","unreadable":true,"dry_run":true}`, nil, ""},
+	{"gc", `{"older_than":3600,"max_bytes":1048576}`, nil, ""},
+	{"gc", `{"older_than":-1}`, ptr("older_than"), "older_than: must be >= 0"},
+	{"gc", `{"older_than":true}`, ptr("older_than"), "older_than"},
+	{"gc", `{"max_jobs":-1}`, ptr("max_jobs"), "max_jobs: must be >= 0"},
+	{"gc", `{"max_jobs":1.5}`, ptr("max_jobs"), "must be an integer"},
+	{"gc", `{"max_bytes":[1]}`, ptr("max_bytes"), "max_bytes"},
+	{"gc", `{"job_id":"abcd"}`, ptr("job_id"), "unknown argument"},
 }
 
 func mustNormalize(t *testing.T, v any) any {
@@ -621,6 +632,13 @@ func outputCases(t *testing.T) []outputCase {
 	add("list", "summary without last_line", envelope("list", `"jobs":[{"job_id":"a1","state":"running","command":["x"],"cwd":"/w","tags":[],"created_at":"2026-05-01T10:00:00.000Z","run":1}],"truncated":false,"root":"/jobs"`), false)
 	add("list", "without root", envelope("list", `"jobs":[],"truncated":false`), false)
 	add("delete", "deleted", envelope("delete", `"job_id":"01jz3k5m8q9r7t6v5w4x3y2z1a","deleted":true`), true)
+	gcRes := `"root":"/jobs","gc":{"older_than_s":2592000,"max_jobs":1000,"max_bytes":2147483648,"dry_run":false,"jobs":3,"scanned":3,
+		"deleted":[{"job_id":"a1","name":"web","state":"exited","reason":"older_than","bytes":4096,"finished_at":"2026-05-01T10:00:01.000Z"}],
+		"freed_bytes":4096,"kept":{"running":1,"busy":1},"spared":[{"job_id":"a2","state":"exited","reason":"busy","bytes":10}],"remaining_bytes":99}`
+	add("gc", "collected", envelope("gc", gcRes), true)
+	add("gc", "nothing", envelope("gc", `"root":"/jobs","gc":{"older_than_s":0,"max_jobs":0,"max_bytes":0,"dry_run":true,"jobs":0,"scanned":0,"deleted":[],"freed_bytes":0,"kept":{},"remaining_bytes":0}`), true)
+	add("gc", "without gc", envelope("gc", `"root":"/jobs"`), false)
+	add("gc", "deleted without id", envelope("gc", `"root":"/jobs","gc":{"older_than_s":0,"max_jobs":0,"max_bytes":0,"dry_run":true,"jobs":0,"scanned":0,"deleted":[{"state":"exited","reason":"x","bytes":1}],"freed_bytes":0,"kept":{},"remaining_bytes":0}`), false)
 	add("delete", "deleted false", envelope("delete", `"job_id":"01jz3k5m8q9r7t6v5w4x3y2z1a","deleted":false`), false)
 
 	for _, tool := range Tools() {

@@ -97,5 +97,13 @@ func definitions(svc *jobs.Service) []toolDef {
 			handle("delete", func(ctx context.Context, r *jobs.DeleteRequest, _ jobs.Progress) (*jobs.Envelope, error) {
 				return svc.Delete(ctx, r)
 			})},
+		{newTool("gc", "Remove old finished jobs",
+			"Remove finished jobs of the whole root, oldest first: those that ended longer ago than older_than, and the oldest while the root "+
+				"holds more than max_jobs jobs or max_bytes bytes (defaults: the configured policy, 30d / 1000 / 2GiB; 0 = no limit). "+
+				"Never removes created or running jobs. dry_run reports what would go. Runs automatically, bounded, after each launch.",
+			hints{destructive: true, idempotent: true}),
+			handle("gc", func(ctx context.Context, r *jobs.GCRequest, _ jobs.Progress) (*jobs.Envelope, error) {
+				return svc.GC(ctx, r)
+			})},
 	}
 }
