@@ -80,6 +80,14 @@ func TestGCTool(t *testing.T) {
 	created := s.ok("create", obj{"command": "true"}).Job.JobID
 	running := s.started("sleep 60", "", nil).Job.JobID
 	broken := s.runJob("true", nil).Job.JobID
+	// A supervisor writes its last lines after the state: let them finish
+	// before directories are made to look old (and so that gc does not
+	// find a finished job still held, busy).
+	for _, id := range []string{old, fresh, broken} {
+		if p, ok := supervisorOf(s.jobDir(id)); ok {
+			waitGone(t, p, 30*time.Second)
+		}
+	}
 	if err := os.WriteFile(filepath.Join(s.jobDir(broken), "state.json"), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +152,9 @@ func TestAutoGCOnRunOverMCP(t *testing.T) {
 	s := startServer(t)
 	old := s.runJob("true", nil).Job.JobID
 	ageState(t, s.jobDir(old))
+	if p, ok := supervisorOf(s.jobDir(old)); ok {
+		waitGone(t, p, 30*time.Second) // or the collection finds it busy
+	}
 	running := s.started("sleep 60", "", nil).Job.JobID
 	// The last pass (after the first run) is recorded in .gc.lock; forget
 	// it, or the next pass would wait for the minute between passes.
