@@ -269,13 +269,17 @@ func TestHTTPOriginAndHost(t *testing.T) {
 }
 
 // TestHTTPBodyLimit: a body over --max-body gets 413 (the SDK client
-// gives up its session on it); one under the limit is served.
+// gives up its session on it); one under the limit is served; headers
+// over 32 KiB get 431.
 func TestHTTPBodyLimit(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, overHTTP("--max-body", "65536"))
 	big := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"pad":"` + strings.Repeat("x", 70000) + `"}}`
 	if code, text := s.httpDo("POST", "", "", nil, big); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("70 kB body: status %d (%q), want 413", code, text)
+	}
+	if code, _ := s.httpDo("POST", "", "", map[string]string{"X-Padding": strings.Repeat("p", 64<<10)}, initializeBody); code != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("64 KiB of headers: status %d, want 431", code)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()

@@ -34,6 +34,8 @@ type handler struct {
 	calls    inFlight
 	mcp      *server.StreamableHTTPServer
 
+	bodyTimeout time.Duration // bodyTimeout; shorter in tests
+
 	lastRefusalLog atomic.Int64 // unix nanos of the last refusal logged
 }
 
@@ -44,6 +46,8 @@ func newHandler(cfg *Config, addr *net.TCPAddr) *handler {
 		origins:  make(map[string]bool),
 		tokenSum: sha256.Sum256(cfg.Token),
 		sessions: newSessions(cfg.MaxSessions, cfg.Log),
+
+		bodyTimeout: bodyTimeout,
 	}
 	for _, o := range cfg.AllowedOrigins {
 		h.origins[normalizeOrigin(o)] = true
@@ -159,7 +163,7 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 		return tooLarge()
 	}
 	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Now().Add(bodyTimeout))
+	_ = rc.SetReadDeadline(time.Now().Add(h.bodyTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
 	// No deadline once the body is in: the connection's background read
 	// must not cancel a call that waits longer than the body took.
@@ -173,7 +177,7 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 		h.refuse(w, r, http.StatusRequestTimeout, "request body too slow")
 		return nil, false
 	case err != nil:
-		http.Error(w, "cannot read request body", http.StatusBadRequest)
+		h.refuse(w, r, http.StatusBadRequest, "cannot read request body")
 		return nil, false
 	}
 	return body, true
@@ -211,6 +215,12 @@ const refusalLogGap = 10 * time.Second
 // refuse answers r with status and a one-line message that says nothing
 // about the server, and logs it unless another refusal was logged lately.
 func (h *handler) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if r.ContentLength != 0 {
+		// Whatever is left of the body is not read: net/http would
+		// otherwise wait for it, with no deadline, to keep the
+		// connection, and a client could hold the connection that way.
+		w.Header().Set("Connection", "close")
+	}
 	http.Error(w, msg, status)
 	now := time.Now().UnixNano()
 	last := h.lastRefusalLog.Load()
