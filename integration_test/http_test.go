@@ -83,6 +83,9 @@ func TestHTTPEveryTool(t *testing.T) {
 		t.Errorf("delete: %+v", d)
 	}
 	s.fail("observe", obj{"job_id": created.JobID}, "job_not_found")
+	if g := s.gc(obj{"dry_run": true}); g.Type != "gc" || !g.GC.DryRun {
+		t.Errorf("gc dry run: %+v", g)
+	}
 
 	// Progress notifications reach an HTTP client too.
 	ch := s.callAsync("run", obj{"command": "sleep 3; echo done", "until": 30}, "http-progress")
