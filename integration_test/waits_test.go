@@ -1,6 +1,7 @@
 package integration_test
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -62,5 +63,60 @@ func TestInputAnswerAfterEcho(t *testing.T) {
 	in := s.ok("input", obj{"job_id": env.Job.JobID, "text": "import time; time.sleep(1.5); print(\"done\")\r", "until": 30})
 	if in.Wait.Reason != "idle" || !strings.Contains(in.Output.Text, "done\n") {
 		t.Errorf("input = %+v %q, want the answer after the echo", in.Wait, in.Output.Text)
+	}
+}
+
+// jsonLen is the length of s inside a JSON string, as the server encodes it.
+func jsonLen(t *testing.T, s string) int {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(b) - 2
+}
+
+// TestMaxBytesCountsEncodedBytes: max_bytes bounds what a call returns as
+// encoded JSON — NUL bytes, invalid UTF-8 and HTML characters included, in
+// raw mode too, and a huge matched line with the window.
+func TestMaxBytesCountsEncodedBytes(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	for _, c := range []struct {
+		command string
+		args    obj
+	}{
+		{"head -c 100000 /dev/zero", obj{"raw": true}},
+		{"head -c 100000 /dev/zero", obj{}},
+		{"head -c 100000 /dev/urandom", obj{"raw": true}},
+		{"yes '<a href=\"x\">&</a>' | head -c 100000", obj{"compress": "off"}},
+	} {
+		for _, maxBytes := range []int{256, 16384} {
+			args := obj{"until": 30, "max_bytes": maxBytes}
+			for k, v := range c.args {
+				args[k] = v
+			}
+			env := s.runJob(c.command, args)
+			if n := jsonLen(t, env.Output.Text); n > maxBytes {
+				t.Errorf("%s %v max_bytes %d: text encodes to %d bytes", c.command, c.args, maxBytes, n)
+			}
+			raw := args["raw"] == true
+			obs := s.ok("observe", obj{"job_id": env.Job.JobID, "max_bytes": maxBytes, "raw": raw})
+			if n := jsonLen(t, obs.Output.Text); n > maxBytes {
+				t.Errorf("observe %s %v max_bytes %d: text encodes to %d bytes", c.command, c.args, maxBytes, n)
+			}
+			page := s.ok("observe", obj{"job_id": env.Job.JobID, "max_bytes": maxBytes, "offset": 10, "raw": raw})
+			if n := jsonLen(t, page.Output.Text); n > maxBytes || page.Output.NextOffset <= 10 {
+				t.Errorf("page of %s %v max_bytes %d: text encodes to %d bytes, next_offset %d", c.command, c.args, maxBytes, n, page.Output.NextOffset)
+			}
+		}
+	}
+	env := s.runJob(`python3 -c "print('x' * 131072)"; sleep 600`, obj{"wait_for": "^x+$", "until": 30, "max_bytes": 256})
+	if env.Wait.Reason != "matched" {
+		t.Fatalf("wait = %+v, want matched", env.Wait)
+	}
+	line, text := jsonLen(t, env.Wait.Matched.Line), jsonLen(t, env.Output.Text)
+	if line+text > 256 || !strings.HasPrefix(env.Wait.Matched.Line, "xxx") {
+		t.Errorf("matched line of %d and text of %d encoded bytes, want at most 256 together", line, text)
 	}
 }

@@ -156,7 +156,14 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 	if m, st, err = s.current(id); err != nil {
 		return nil, err
 	}
-	req := output.Request{End: -1, MaxBytes: o.MaxBytes}
+	// Every byte returned counts against max_bytes as encoded JSON: the
+	// matched line (cut to a quarter of it at most), then the window.
+	budget := o.MaxBytes
+	if wv.Matched != nil {
+		wv.Matched.Line = clipLine(wv.Matched.Line, o.MaxBytes/4)
+		budget -= output.EncodedLen(wv.Matched.Line)
+	}
+	req := output.Request{End: -1, MaxBytes: budget, Encoded: true}
 	switch {
 	case v.kind == windowRun:
 		req.Start = st.LogOffset[stream]
@@ -179,8 +186,25 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 		env.Output.Omitted = &Range{Start: win.Omitted.Start, End: win.Omitted.End}
 	}
 	if mode, _ := compress.ParseMode(o.Compress); compressible(v, o, mode) {
-		if err := compressWindow(env.Output, w.file, m, o, mode, spanStart(req), win.End); err != nil {
-			return nil, err
+		// The selection counts plain bytes: when it encodes longer, select
+		// again within a budget shrunk in proportion, and keep the plain
+		// window if that does not settle it.
+		plain, co := *env.Output, *o
+		co.MaxBytes = budget
+		for try := 0; ; try++ {
+			*env.Output = plain
+			if err := compressWindow(env.Output, w.file, m, &co, mode, spanStart(req), win.End); err != nil {
+				return nil, err
+			}
+			enc := output.EncodedLen(env.Output.Text)
+			if enc <= budget {
+				break
+			}
+			if try == 2 {
+				*env.Output = plain
+				break
+			}
+			co.MaxBytes = co.MaxBytes * budget / enc * 31 / 32
 		}
 	}
 	if wv.Reason == WaitDeadline && st.State == jobstore.StateRunning && win.TotalBytes <= st.LogOffset[stream] {
@@ -203,4 +227,15 @@ func silentHint(tty bool) string {
 	}
 	return "the run has written nothing yet; a program writing to a pipe may hold its output in a buffer: " +
 		"run it with tty: true, or make it flush (PYTHONUNBUFFERED=1, stdbuf -oL); for a server, wait_for_port waits for it to listen"
+}
+
+// clipLine cuts line so that it encodes within max bytes, ending a cut
+// line in an ellipsis.
+func clipLine(line string, max int) string {
+	if output.EncodedLen(line) <= max {
+		return line
+	}
+	const ellipsis = "…"
+	cut, _ := output.ClipEncoded(line, max-len(ellipsis))
+	return cut + ellipsis
 }

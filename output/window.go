@@ -35,6 +35,12 @@ type Request struct {
 	// forward page shows at least one whole character (up to 4 bytes) so
 	// that paging always moves on.
 	MaxBytes int
+	// Encoded makes MaxBytes bound the window's text as it is encoded in a
+	// JSON string instead (see [EncodedLen]: escapes, the omission marker
+	// and every U+FFFD count): fewer bytes of the log are shown when their
+	// text encodes longer. A forward page still shows at least one
+	// character, and a head-and-tail window at least its marker line.
+	Encoded bool
 }
 
 // Window is a bounded view of one log file.
@@ -87,10 +93,42 @@ func Read(f io.ReaderAt, size int64, req Request, opt Options) (Window, error) {
 	}
 	r := newReader(f, size, opt)
 	limit := int64(req.MaxBytes)
-	if req.Tail {
-		return r.tail(req.end(size), limit)
+	if !req.Encoded {
+		return r.read(req, limit)
 	}
-	start, end := req.span(size)
+	floor := int64(0)
+	if req.Forward && !req.Tail {
+		floor = 1 // a page shows at least one character
+	}
+	for i := 0; ; i++ {
+		w, err := r.read(req, limit)
+		if err != nil {
+			return Window{}, err
+		}
+		enc := EncodedLen(w.Text)
+		if enc <= req.MaxBytes || limit <= floor {
+			return w, nil
+		}
+		// The text encodes longer than the bytes it shows (escapes, newlines,
+		// U+FFFD for invalid bytes, the omission marker): show fewer bytes,
+		// in proportion, then by halves if that does not settle it.
+		over := int64(enc - req.MaxBytes)
+		next := min(limit-over, limit*int64(req.MaxBytes)/int64(enc))
+		if i >= 8 {
+			next = min(next, limit/2)
+		}
+		limit = max(floor, min(next, limit-1))
+	}
+}
+
+// read returns the window req asks for, showing at most limit bytes of the
+// log.
+func (r *reader) read(req Request, limit int64) (Window, error) {
+	r.encoded = req.Encoded
+	if req.Tail {
+		return r.tail(req.end(r.size), limit)
+	}
+	start, end := req.span(r.size)
 	switch {
 	case end-start <= limit:
 		return r.whole(start, end)
@@ -166,6 +204,14 @@ type reader struct {
 	// them.
 	secrets []string
 	replace *Redactor
+	cache   []cached // what readAt read
+	encoded bool     // limits count encoded text (Request.Encoded)
+}
+
+// cached is a span of the log already read: b holds the bytes from lo.
+type cached struct {
+	lo int64
+	b  []byte
 }
 
 func newReader(f io.ReaderAt, size int64, opt Options) *reader {
@@ -204,7 +250,12 @@ func (r *reader) page(start, end, limit int64) (Window, error) {
 
 // headTail shows the head (a quarter of limit) and the tail (the rest) of
 // [start, end) and omits the middle.
+// When the text's encoded length is what counts, the marker line counts
+// against limit too: head and tail share what is left.
 func (r *reader) headTail(start, end, limit int64) (Window, error) {
+	if r.encoded {
+		limit = max(0, limit-int64(EncodedLen(marker(Range{Start: start + limit/headDivisor, End: end - limit}))))
+	}
 	headLen := limit / headDivisor
 	headEnd, tailStart := start+headLen, end-(limit-headLen)
 	lo, _, err := r.straddle(headEnd, start, end)
@@ -365,15 +416,25 @@ func coverStart(buf []byte, s string, p int) int {
 	return p
 }
 
-// readAt reads the bytes [lo, hi) of the log.
+// readAt reads the bytes [lo, hi) of the log. Bytes read before are not
+// read again: a window that shrinks to fit its encoded size re-reads
+// parts of what it read, so its cost stays O(MaxBytes). The bytes returned
+// must not be modified.
 func (r *reader) readAt(lo, hi int64) ([]byte, error) {
-	buf := make([]byte, hi-lo)
-	if len(buf) == 0 {
-		return buf, nil
+	if hi <= lo {
+		return nil, nil
 	}
+	for _, c := range r.cache {
+		if lo >= c.lo && hi <= c.lo+int64(len(c.b)) {
+			return c.b[lo-c.lo : hi-c.lo], nil
+		}
+	}
+	buf := make([]byte, hi-lo)
 	n, err := r.f.ReadAt(buf, lo)
 	if n == len(buf) {
-		return buf, nil // a ReaderAt may report io.EOF with a full read
+		// A ReaderAt may report io.EOF with a full read.
+		r.cache = append(r.cache, cached{lo: lo, b: buf})
+		return buf, nil
 	}
 	if err == nil || errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
