@@ -40,6 +40,10 @@ Usage:
   agent-exec version                                   the version, from the build (also --version)
   agent-exec [--root DIR] gc [--older_than DUR] [--max_jobs N] [--max_bytes SIZE] [--dry_run]
                                                        remove old finished jobs (also done after each launch)
+  agent-exec schema [--output] [TOOL]                  the MCP tools' JSON Schemas (no TOOL: their names)
+  agent-exec completions bash|zsh|fish                 a shell completion script (job ids and names too)
+  agent-exec install-skill [--claude] [--global] [--dir BASE]
+                                                       write SKILL.md, teaching an agent this CLI
 
 The job commands print the result as one JSON object on stdout. run, start,
 restart and observe exit with the job's status: its exit code when it

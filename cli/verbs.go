@@ -31,6 +31,11 @@ var verbs = map[string]verb{
 	"input":   inputVerb,
 	"attach":  attachVerb,
 	"gc":      gcVerb,
+
+	"schema":        schemaVerb,
+	"completions":   completionsVerb,
+	"install-skill": installSkillVerb,
+	"__complete":    completeVerb, // hidden: the completion scripts' job candidates
 }
 
 // operation runs one jobs operation on the service.
