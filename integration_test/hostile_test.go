@@ -332,8 +332,8 @@ func hostileTable() []hostile {
 }
 
 // TestHostileInput sends every hostile call of the table to a real server,
-// over stdio and over HTTP, one server per tool and transport, each with one created job named "target" that well
-// formed references may hit. Every call must be an isError result with the
+// over stdio and over HTTP, one server per tool and transport, each with
+// one created job named "target" that well formed references may hit. Every call must be an isError result with the
 // table's code and field, the message naming the field; afterwards the root
 // holds exactly the target job, still in state created (nothing created,
 // nothing changed), and the server still answers.
@@ -444,8 +444,8 @@ func TestHostileInputDoc(t *testing.T) {
 const hostileDocHead = `# Hostile and malformed input
 
 Every row below is a call that ` + "`integration_test/hostile_test.go`" + ` (TestHostileInput) sends to a real
-` + "`agent-exec mcp`" + ` server over stdio, and the error it must get back. This file is generated from that
-table (` + "`go test ./integration_test -run TestHostileInputDoc -update-hostile-doc`" + `); a test fails when the
+` + "`agent-exec mcp`" + ` server, over stdio and over HTTP (` + "`--http`" + `), and the error it must get back. This
+file is generated from that table (` + "`go test ./integration_test -run TestHostileInputDoc -update-hostile-doc`" + `); a test fails when the
 two disagree.
 
 For every row the test also checks that:

@@ -497,3 +497,16 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
+
+// TestHTTPProtocol20250618: a client of the older protocol version that
+// clients still send is served over HTTP too.
+func TestHTTPProtocol20250618(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, overHTTP(), withProtocol("2025-06-18"))
+	if v := s.cs.InitializeResult().ProtocolVersion; v != "2025-06-18" {
+		t.Errorf("negotiated %q, want 2025-06-18", v)
+	}
+	if env := s.runJob("echo older", obj{"until": 30}); env.Output.Text != "older\n" {
+		t.Errorf("run: %q", env.Output.Text)
+	}
+}
