@@ -2,6 +2,8 @@ package integration_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -118,5 +120,38 @@ func TestMaxBytesCountsEncodedBytes(t *testing.T) {
 	line, text := jsonLen(t, env.Wait.Matched.Line), jsonLen(t, env.Output.Text)
 	if line+text > 256 || !strings.HasPrefix(env.Wait.Matched.Line, "xxx") {
 		t.Errorf("matched line of %d and text of %d encoded bytes, want at most 256 together", line, text)
+	}
+}
+
+// TestWaitForPortOfTheJob: wait_for_port answers port_open only when a
+// process of the job listens; a port another process holds is not the
+// job's readiness, and the answer says who holds it.
+func TestWaitForPortOfTheJob(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	env := s.runJob(fmt.Sprintf("exec python3 -m http.server %d --bind 127.0.0.1", port),
+		obj{"wait_for_port": port, "until": 30})
+	if env.Wait.Reason == "port_open" {
+		t.Fatalf("wait = %+v, job %s: port_open for a port this job does not listen on", env.Wait, env.Job.State)
+	}
+	if !strings.Contains(env.Wait.Hint, "outside this job") {
+		t.Errorf("wait = %+v, want a hint that another process holds port %d", env.Wait, port)
+	}
+	quiet := s.runJob("sleep 600", obj{"wait_for_port": port, "until": 1})
+	if quiet.Wait.Reason != "deadline" || !strings.Contains(quiet.Wait.Hint, "outside this job") {
+		t.Errorf("sleep: wait = %+v, want deadline with the hint", quiet.Wait)
+	}
+	// The job's own listener, on a port taken through a child process.
+	own := freePort(t)
+	srv := s.runJob(fmt.Sprintf("python3 -m http.server %d --bind 127.0.0.1 & wait", own),
+		obj{"wait_for_port": own, "until": 30})
+	if srv.Wait.Reason != "port_open" || srv.Wait.Hint != "" {
+		t.Errorf("own server: wait = %+v (%q), want port_open", srv.Wait, srv.Output.Text)
 	}
 }

@@ -207,7 +207,7 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 			co.MaxBytes = co.MaxBytes * budget / enc * 31 / 32
 		}
 	}
-	if wv.Reason == WaitDeadline && st.State == jobstore.StateRunning && win.TotalBytes <= st.LogOffset[stream] {
+	if wv.Hint == "" && wv.Reason == WaitDeadline && st.State == jobstore.StateRunning && win.TotalBytes <= st.LogOffset[stream] {
 		wv.Hint = silentHint(m.TTY)
 	}
 	env.Wait = wv

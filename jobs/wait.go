@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -242,7 +243,7 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 		case <-ev.tick:
 			w.progress(time.Since(began), output.LastLine(w.file, lastLineMax, secrets(w.meta)))
 		case <-portCheck:
-			if portOpen(w.o.WaitForPort) {
+			if w.portListened(wv) {
 				wv.Reason = WaitPortOpen
 				return nil
 			}
@@ -328,6 +329,25 @@ func sizeOf(path string) int64 {
 		return 0
 	}
 	return fi.Size()
+}
+
+// portListened reports whether a process of the job listens on the
+// awaited port. While only a process outside the job listens on it, wv
+// carries a hint that says so (the job's own server cannot bind it). Where
+// the socket tables cannot be read, any listener that accepts a connection
+// on the loopback interface counts.
+func (w *waiter) portListened(wv *WaitView) bool {
+	port := w.o.WaitForPort
+	state, err := jobPortState(port, w.st.SupervisorPID, w.st.SupervisorStart)
+	if err != nil {
+		return portOpen(port)
+	}
+	wv.Hint = ""
+	if state == portForeign {
+		wv.Hint = fmt.Sprintf("port %d is listened on by a process outside this job (it was taken before, or by "+
+			"another program): wait_for_port waits for the job's own listener, which may fail to bind it", port)
+	}
+	return state == portOurs
 }
 
 // portOpen reports whether something accepts TCP connections on port on

@@ -191,3 +191,14 @@ func processesOfJob(id string) []int {
 	}
 	return out
 }
+
+// Descendants returns the live processes of the job whose supervisor is
+// process pid, started at start: every process below the supervisor (as
+// the subreaper, it inherits the job's orphans too). It is empty when that
+// supervisor is gone.
+func Descendants(pid int, start uint64) []int {
+	if pid <= 0 || !Alive(pid, start) {
+		return nil
+	}
+	return descendants(pid)
+}
