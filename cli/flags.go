@@ -19,12 +19,14 @@ type flagSet struct {
 	aliases  map[string]string // kebab-case name → snake_case name
 	root     string            // --root, accepted after the verb too
 	noAutoGC bool              // --no_auto_gc of the verbs that launch
+	config   string            // --config, accepted after the verb too
 }
 
 func newFlagSet(verb, synopsis string) *flagSet {
 	fs := &flagSet{FlagSet: flag.NewFlagSet(verb, flag.ContinueOnError), verb: verb, synopsis: synopsis}
 	fs.SetOutput(io.Discard) // errors and usage are printed by usageError
 	fs.StringVar(&fs.root, "root", "", "the jobs root `DIR`")
+	fs.StringVar(&fs.config, "config", "", "the configuration `FILE` (default: $XDG_CONFIG_HOME/agent-exec/config.toml)")
 	return fs
 }
 

@@ -1,6 +1,11 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +76,84 @@ func TestRunCollectsOldJobs(t *testing.T) {
 	agentExec(t, root, 0, "run", "--", "true")
 	if exists(t, root, old) {
 		t.Fatal("run did not collect the 40-day-old job")
+	}
+}
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestConfigFileReachesJobs(t *testing.T) {
+	root := newRoot(t)
+	cfg := writeConfig(t, "[shell]\nwrapper = [\"bash\", \"-c\"]\n[env]\nPAGER = \"cat\"\n")
+	env := agentExec(t, root, 0, "--config", cfg, "run", "--", `echo "${BASH_VERSION:+bash} $PAGER"`).envelope(t)
+	if env.Output.Text != "bash cat\n" {
+		t.Fatalf("output = %q, want the configured wrapper and env", env.Output.Text)
+	}
+	// --config after the verb works as well.
+	env = agentExec(t, root, 0, "run", "--config", cfg, "--", `echo $PAGER`).envelope(t)
+	if env.Output.Text != "cat\n" {
+		t.Fatalf("output = %q, want cat", env.Output.Text)
+	}
+}
+
+func TestBadConfigStopsCommand(t *testing.T) {
+	root := newRoot(t)
+	cfg := writeConfig(t, "[gc]\nolder_than = \"soon\"\n")
+	r := agentExec(t, root, exitFailed, "--config", cfg, "run", "--", "true")
+	env := r.envelope(t)
+	if env.Error == nil || !strings.Contains(env.Error.Message, cfg+":2: key gc.older_than") {
+		t.Fatalf("error = %+v, want the file, line and key named", env.Error)
+	}
+	st, _ := jobstore.Open(root)
+	if ids, _ := st.IDs(); len(ids) != 0 {
+		t.Fatalf("a command with a bad configuration created jobs %v", ids)
+	}
+	r = agentExec(t, root, exitUsage, "--config", cfg, "config")
+	if !strings.Contains(r.stderr, "key gc.older_than") {
+		t.Errorf("config with a bad file: stderr %q, want the key named", r.stderr)
+	}
+}
+
+func TestConfigVerbShowsOrigins(t *testing.T) {
+	cfg := writeConfig(t, "[gc]\nmax_jobs = 10\nmax_bytes = \"1M\"\n")
+	t.Setenv("AGENT_EXEC_GC_MAX_JOBS", "20")
+	r := agentExec(t, t.TempDir(), 0, "--config", cfg, "config", "--no-auto-gc")
+	var v struct {
+		File     string `json:"file"`
+		Settings []struct {
+			Key    string `json:"key"`
+			Value  any    `json:"value"`
+			Origin struct {
+				Source string `json:"source"`
+				Where  string `json:"where"`
+			} `json:"origin"`
+		} `json:"settings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+		t.Fatalf("config printed %q: %v", r.stdout, err)
+	}
+	got := map[string]string{}
+	for _, s := range v.Settings {
+		got[s.Key] = fmt.Sprintf("%v from %s %s", s.Value, s.Origin.Source, s.Origin.Where)
+	}
+	want := map[string]string{
+		"gc.auto":       "false from flag --no-auto-gc",
+		"gc.max_jobs":   "20 from env AGENT_EXEC_GC_MAX_JOBS",
+		"gc.max_bytes":  "1048576 from file " + cfg + ":3",
+		"gc.older_than": "30d from default ",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
+	}
+	if v.File != cfg {
+		t.Errorf("file = %q, want %q", v.File, cfg)
 	}
 }

@@ -38,6 +38,7 @@ Usage:
   agent-exec [--root DIR] input [flags] JOB [TEXT]     send text and keys to an interactive job
   agent-exec [--root DIR] attach JOB                   connect this terminal to a tty job (ctrl-] detaches)
   agent-exec version                                   the version, from the build (also --version)
+  agent-exec [--config FILE] config                    the effective configuration and where each value came from
   agent-exec [--root DIR] gc [--older_than DUR] [--max_jobs N] [--max_bytes SIZE] [--dry_run]
                                                        remove old finished jobs (also done after each launch)
   agent-exec schema [--output] [TOOL]                  the MCP tools' JSON Schemas (no TOOL: their names)
@@ -79,15 +80,37 @@ type stdio struct {
 
 // invocation is one command line being run.
 type invocation struct {
-	root string // the global --root, or "" for the default
+	root    string // the global --root, or "" for the default
+	globals        // --config, --no-auto-gc
 	stdio
 }
 
 func run(ctx context.Context, args []string, s stdio) int {
-	root, args, err := leadingRoot(args)
-	if err != nil {
-		fmt.Fprintln(s.err, "agent-exec:", err)
-		return exitUsage
+	var g globals
+	root := ""
+	for {
+		// --root and the globals, in any order, before the verb.
+		r, rest, err := leadingRoot(args)
+		if err != nil {
+			fmt.Fprintln(s.err, "agent-exec:", err)
+			return exitUsage
+		}
+		if r != "" {
+			root = r
+		}
+		more, rest, err := splitGlobals(rest, true)
+		if err != nil {
+			fmt.Fprintln(s.err, "agent-exec:", err)
+			return exitUsage
+		}
+		if more.config != "" {
+			g.config = more.config
+		}
+		g.noAutoGC = g.noAutoGC || more.noAutoGC
+		if len(rest) == len(args) {
+			break
+		}
+		args = rest
 	}
 	if len(args) == 0 {
 		fmt.Fprint(s.err, usage)
@@ -110,14 +133,23 @@ func run(ctx context.Context, args []string, s stdio) int {
 		if r != "" {
 			root = r
 		}
-		return runMCP(root, rest)
+		more, rest, err := splitGlobals(rest, false)
+		if err != nil {
+			fmt.Fprintln(s.err, "agent-exec:", err)
+			return exitUsage
+		}
+		if more.config != "" {
+			g.config = more.config
+		}
+		g.noAutoGC = g.noAutoGC || more.noAutoGC
+		return runMCP(root, g, rest)
 	}
 	cmd, ok := verbs[verb]
 	if !ok {
 		fmt.Fprintf(s.err, "agent-exec: unknown command %q\n\n%s", verb, usage)
 		return exitUsage
 	}
-	return cmd(ctx, &invocation{root: root, stdio: s}, rest)
+	return cmd(ctx, &invocation{root: root, globals: g, stdio: s}, rest)
 }
 
 // leadingRoot takes the global --root flag from before the verb. A --root

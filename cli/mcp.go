@@ -6,23 +6,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/agent-exec/agent-exec/jobs"
 	"github.com/agent-exec/agent-exec/tools"
 )
 
-// Environment variables read by agent-exec mcp at start-up.
-const (
-	envMaxUntil     = "AGENT_EXEC_MCP_MAX_UNTIL_SECONDS"
-	envDefaultUntil = "AGENT_EXEC_MCP_DEFAULT_UNTIL_SECONDS"
-)
-
-func runMCP(root string, args []string) int {
+func runMCP(root string, g globals, args []string) int {
 	hf, err := parseMCPFlags(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "agent-exec mcp:", err)
@@ -35,28 +26,22 @@ func runMCP(root string, args []string) int {
 	}
 	log := newLogger(os.Stderr, slog.LevelInfo)
 	warnBareEnv(log, os.Environ())
-	maxUntil, err := secondsFromEnv(envMaxUntil, jobs.DefaultMaxUntil)
+	// Defaults, config.toml, the environment, the flags: a bad value
+	// anywhere stops the server before it serves.
+	cfg, err := loadConfig(g)
 	if err != nil {
 		log.Error("bad configuration", "err", err)
 		return exitUsage
-	}
-	runUntil, err := secondsFromEnv(envDefaultUntil, jobs.DefaultRunUntil)
-	if err != nil {
-		log.Error("bad configuration", "err", err)
-		return exitUsage
-	}
-	if runUntil > maxUntil {
-		if _, set := os.LookupEnv(envDefaultUntil); set {
-			log.Error("bad configuration", "err", fmt.Sprintf("%s (%v) is larger than %s (%v)", envDefaultUntil, runUntil, envMaxUntil, maxUntil))
-			return exitUsage
-		}
-		runUntil = maxUntil // the default wait never exceeds a configured maximum
 	}
 	if _, err := maxRunningFromEnv(); err != nil {
 		log.Error("bad configuration", "err", err)
 		return exitUsage
 	}
-	svc, err := openService(root, jobs.Options{MaxUntil: maxUntil, RunUntil: runUntil, Log: log})
+	maxUntil, runUntil := cfg.MCP.MaxUntil, cfg.MCP.DefaultUntil
+	opt := serviceOptions(cfg)
+	opt.MaxUntil, opt.RunUntil, opt.Log = maxUntil, runUntil, log
+	opt.MaxBytes, opt.Compress = cfg.MCP.MaxBytes, cfg.MCP.Compress
+	svc, err := openService(root, opt)
 	if err != nil {
 		log.Error("cannot open the job store", "err", err)
 		return exitFailed
@@ -67,26 +52,13 @@ func runMCP(root string, args []string) int {
 	if hf.addr != "" {
 		return serveHTTP(ctx, svc, hf, log)
 	}
-	log.Info("serving MCP on stdio", "root", svc.Store().Root(), "max_until", maxUntil, "default_until", runUntil)
+	log.Info("serving MCP on stdio", "root", svc.Store().Root(), "max_until", maxUntil, "default_until", runUntil,
+		"config", cfg.File, "auto_gc", cfg.GC.Auto)
 	if err := tools.Serve(ctx, svc, os.Stdin, proto, log); err != nil {
 		log.Error("serve", "err", err)
 		return exitFailed
 	}
 	return exitOK
-}
-
-// secondsFromEnv reads a positive number of seconds (at most an hour) from
-// the environment variable name, or returns def when it is unset.
-func secondsFromEnv(name string, def time.Duration) (time.Duration, error) {
-	v, ok := os.LookupEnv(name)
-	if !ok || v == "" {
-		return def, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f <= 0 || f > 3600 {
-		return 0, fmt.Errorf("%s=%q: want a number of seconds greater than 0 and at most 3600", name, v)
-	}
-	return time.Duration(f * float64(time.Second)), nil
 }
 
 // guardStdout keeps the protocol on a private close-on-exec copy of fd 1

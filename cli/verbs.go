@@ -31,6 +31,7 @@ var verbs = map[string]verb{
 	"input":   inputVerb,
 	"attach":  attachVerb,
 	"gc":      gcVerb,
+	"config":  configVerb,
 
 	"schema":        schemaVerb,
 	"completions":   completionsVerb,
@@ -78,13 +79,18 @@ func (inv *invocation) service(fs *flagSet) (*jobs.Service, error) {
 	if fs != nil && fs.root != "" {
 		root = fs.root
 	}
-	opt := jobs.Options{}
-	if fs != nil && fs.noAutoGC {
-		gc := jobs.DefaultGCConfig()
-		gc.Auto = false
-		opt.GC = &gc
+	g := inv.globals
+	if fs != nil {
+		g.noAutoGC = g.noAutoGC || fs.noAutoGC
+		if fs.config != "" {
+			g.config = fs.config
+		}
 	}
-	svc, err := openService(root, opt)
+	cfg, err := loadConfig(g)
+	if err != nil {
+		return nil, &jobs.Error{Code: jobs.CodeInvalidInput, Field: "config", Message: "bad configuration: " + err.Error()}
+	}
+	svc, err := openService(root, serviceOptions(cfg))
 	if err != nil {
 		return nil, &jobs.Error{Code: jobs.CodeIO, Message: "open the job store: " + err.Error()}
 	}

@@ -36,6 +36,9 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 	}
 	m.Command = slices.Clone(d.Command)
 	m.Shell = len(d.Command) == 1
+	if m.Shell && len(s.opt.Shell) > 0 {
+		m.Wrapper = slices.Clone(s.opt.Shell)
+	}
 	cwd, err := s.checkCwd(d.Cwd)
 	if err != nil {
 		return nil, nil, err
@@ -44,7 +47,7 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 	if err := checkEnv(d.Env, d.Mask); err != nil {
 		return nil, nil, err
 	}
-	m.Env, m.Mask = d.Env, slices.Clone(d.Mask)
+	m.Env, m.Mask = withBaseEnv(d.Env, s.opt.Env), slices.Clone(d.Mask)
 	if d.InheritEnv != nil {
 		m.InheritEnv = *d.InheritEnv
 	}
@@ -254,6 +257,22 @@ func dedupe(list []string) []string {
 		if !slices.Contains(out, v) {
 			out = append(out, v)
 		}
+	}
+	return out
+}
+
+// withBaseEnv returns env with the variables of base it does not set; env
+// itself when base adds nothing.
+func withBaseEnv(env, base map[string]string) map[string]string {
+	if len(base) == 0 {
+		return env
+	}
+	out := make(map[string]string, len(env)+len(base))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range env {
+		out[k] = v
 	}
 	return out
 }

@@ -76,7 +76,7 @@ func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
 		return invalid("stream", "must be output, stdout or stderr, not %q", o.Stream)
 	}
 	if o.MaxBytes == 0 {
-		o.MaxBytes = DefaultMaxBytes
+		o.MaxBytes = s.opt.MaxBytes
 	}
 	if o.MaxBytes < MinMaxBytes || o.MaxBytes > MaxMaxBytes {
 		return invalid("max_bytes", "must be between %d and %d", MinMaxBytes, MaxMaxBytes)
@@ -89,6 +89,9 @@ func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
 		}
 	default:
 		return invalid("view", "must be text or screen, not %q", o.View)
+	}
+	if o.Compress == "" {
+		o.Compress = s.opt.Compress
 	}
 	if _, err := compress.ParseMode(o.Compress); err != nil {
 		return invalid("compress", "%v", err)

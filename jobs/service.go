@@ -38,6 +38,17 @@ type Options struct {
 	// MaxRunning, when positive, caps the jobs running at once in the
 	// store: a launch past it fails with invalid_state instead of starting.
 	MaxRunning int
+	// Shell, when set, wraps one-element (shell command line) commands in
+	// place of /bin/sh -c; the command line is its last argument. It is
+	// recorded in each job, so restarts run the same wrapper.
+	Shell []string
+	// Env holds variables added to every new job's environment; the job's
+	// own env wins over them.
+	Env map[string]string
+	// MaxBytes and Compress are the output window's size and compress mode
+	// when a call gives none (defaults DefaultMaxBytes and auto).
+	MaxBytes int
+	Compress string
 	// GC is the root's retention policy, for gc and the automatic
 	// collection after each launch; nil means DefaultGCConfig.
 	GC *GCConfig
@@ -76,6 +87,9 @@ func New(store *jobstore.Store, opt Options) (*Service, error) {
 	}
 	if opt.RunUntil <= 0 {
 		opt.RunUntil = DefaultRunUntil
+	}
+	if opt.MaxBytes <= 0 {
+		opt.MaxBytes = DefaultMaxBytes
 	}
 	if opt.RunUntil > opt.MaxUntil {
 		opt.RunUntil = opt.MaxUntil

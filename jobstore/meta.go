@@ -19,7 +19,10 @@ type Meta struct {
 	Command []string `json:"command"`
 	// Shell is true when Command is one shell command line, run as
 	// `sh -c Command[0]`; false when Command is an argv exec'd directly.
-	Shell       bool              `json:"shell"`
+	Shell bool `json:"shell"`
+	// Wrapper, when set, runs a shell command line in place of
+	// /bin/sh -c: the command line is appended as its last argument.
+	Wrapper     []string          `json:"wrapper,omitempty"`
 	Cwd         string            `json:"cwd"`
 	Env         map[string]string `json:"env,omitempty"`
 	InheritEnv  bool              `json:"inherit_env"`

@@ -260,9 +260,12 @@ func (sv *super) command() (*exec.Cmd, error) {
 	m := sv.meta
 	env := jobEnv(m, sv.id)
 	var argv []string
-	if m.Shell {
+	switch {
+	case m.Shell && len(m.Wrapper) > 0:
+		argv = append(slices.Clone(m.Wrapper), m.Command[0])
+	case m.Shell:
 		argv = []string{"/bin/sh", "-c", m.Command[0]}
-	} else {
+	default:
 		argv = m.Command
 	}
 	path, err := lookPath(argv[0], envValue(env, "PATH"), m.Cwd)
