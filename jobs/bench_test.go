@@ -3,6 +3,7 @@ package jobs
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -41,5 +42,35 @@ func BenchmarkObserveTail(b *testing.B) {
 		if _, err := s.Observe(b.Context(), &StartRequest{JobID: env.Job.JobID}, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLineScanner measures wait_for's scan of a 16 MiB log of short
+// lines: with a literal prefix (runs of plain lines skipped at once), and
+// without one (every line matched on its own).
+func BenchmarkLineScanner(b *testing.B) {
+	path := b.TempDir() + "/output.log"
+	data := strings.Repeat("compiling foo v1.2.3\n", 16<<20/21)
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for _, pattern := range []string{"NOPE", "(?i)nope"} {
+		b.Run(pattern, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			re := regexp.MustCompile(pattern)
+			for b.Loop() {
+				l := newLineScanner(re, pattern, path, 0, nil)
+				for {
+					m, more, err := l.step()
+					if err != nil || m != nil {
+						b.Fatalf("step = %v, %v", m, err)
+					}
+					if !more {
+						break
+					}
+				}
+				l.close()
+			}
+		})
 	}
 }

@@ -59,7 +59,10 @@ func (s *Service) Follow(ctx context.Context, ref, stream string, from int64, fo
 		if err != nil {
 			return nil, err
 		}
-		ch, unsubscribe, err := wt.subscribe(s.store.Dir(id))
+		// Only the state and the logs matter: not the events, the
+		// supervisor's log or the locks.
+		ch, unsubscribe, err := wt.subscribe(s.store.Dir(id),
+			jobstore.StateFile, jobstore.OutputLog, jobstore.StdoutLog, jobstore.StderrLog)
 		if err != nil {
 			return nil, err
 		}
