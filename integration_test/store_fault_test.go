@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Store faults (issue 8, F2): a call that fails on a full or read-only
@@ -106,10 +107,17 @@ func TestStoreDeleteWholeOrSaysWhatIsLeft(t *testing.T) {
 	id := s.runJob("echo done", obj{"until": 30}).Job.JobID
 	files := rootEntries(t, s.jobDir(id))
 
-	// Read-only: nothing removed.
+	// Read-only: nothing removed. A file open for writing makes the
+	// remount busy: wait for the run's supervisor to exit, and stop the
+	// server (its automatic collection after the run); a new one is asked.
+	for _, sv := range supervisorsOf(s.jobDir(id)) {
+		waitGone(t, sv, 20*time.Second)
+	}
+	s.stop()
 	if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
 		t.Fatalf("remount ro: %v: %s", err, out)
 	}
+	s = startServer(t, onRoot(r))
 	e := s.fail("delete", obj{"job_id": id}, "io_error")
 	if out, err := exec.Command("mount", "-o", "remount,rw", mnt).CombinedOutput(); err != nil {
 		t.Fatalf("remount rw: %v: %s", err, out)
