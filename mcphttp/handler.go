@@ -34,7 +34,8 @@ type handler struct {
 	calls    inFlight
 	mcp      *server.StreamableHTTPServer
 
-	bodyTimeout time.Duration // bodyTimeout; shorter in tests
+	bodyTimeout  time.Duration // bodyTimeout; shorter in tests
+	writeTimeout time.Duration // writeTimeout; shorter in tests
 
 	lastRefusalLog atomic.Int64 // unix nanos of the last refusal logged
 }
@@ -47,7 +48,8 @@ func newHandler(cfg *Config, addr *net.TCPAddr) *handler {
 		tokenSum: sha256.Sum256(cfg.Token),
 		sessions: newSessions(cfg.MaxSessions, cfg.Log),
 
-		bodyTimeout: bodyTimeout,
+		bodyTimeout:  bodyTimeout,
+		writeTimeout: writeTimeout,
 	}
 	for _, o := range cfg.AllowedOrigins {
 		h.origins[normalizeOrigin(o)] = true
@@ -79,7 +81,7 @@ func (h *handler) newStreamable(ms *server.MCPServer) *server.StreamableHTTPServ
 }
 
 func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	w := newDeadlineWriter(rw)
+	w := newDeadlineWriter(rw, h.writeTimeout)
 	if r.URL.Path == healthPath {
 		serveHealth(w, r)
 		return

@@ -24,9 +24,9 @@ const testToken = "0123456789abcdef-test-token"
 
 const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`
 
-// newTestServer serves a small MCP server (no tools) through a handler
+// newTestServer serves a small MCP server with tools through a handler
 // built from cfg, on a loopback test server.
-func newTestServer(t *testing.T, cfg Config) (*handler, *httptest.Server) {
+func newTestServer(t *testing.T, cfg Config, tools ...server.ServerTool) (*handler, *httptest.Server) {
 	t.Helper()
 	cfg.Token = []byte(testToken)
 	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -34,7 +34,9 @@ func newTestServer(t *testing.T, cfg Config) (*handler, *httptest.Server) {
 		t.Fatal(err)
 	}
 	h := newHandler(&cfg, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	h.mcp = h.newStreamable(server.NewMCPServer("test", "1", server.WithToolCapabilities(false)))
+	ms := server.NewMCPServer("test", "1", server.WithToolCapabilities(false))
+	ms.AddTools(tools...)
+	h.mcp = h.newStreamable(ms)
 	ts := httptest.NewServer(h)
 	t.Cleanup(func() {
 		ts.Close()
@@ -351,5 +353,41 @@ func TestRefusalDoesNotWaitForBody(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusUnauthorized || !res.Close {
 		t.Errorf("status %d, close %v; want 401 and the connection closed", res.StatusCode, res.Close)
+	}
+}
+
+// TestStalledReader: a client that stops reading a large answer does not
+// hold the call: the write times out and the call ends.
+func TestStalledReader(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	big := server.ServerTool{
+		Tool: mcp.NewTool("big"),
+		Handler: func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			entered <- struct{}{}
+			return mcp.NewToolResultText(strings.Repeat("x", 16<<20)), nil
+		},
+	}
+	h, ts := newTestServer(t, Config{}, big)
+	h.writeTimeout = 200 * time.Millisecond
+	res, _ := post(t, ts, "", initBody)
+	id := res.Header.Get(server.HeaderKeySessionID)
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.(*net.TCPConn).SetReadBuffer(4096)
+	body := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"big"}}`
+	fmt.Fprintf(conn, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMcp-Session-Id: %s\r\nMcp-Protocol-Version: 2025-11-25\r\nContent-Length: %d\r\n\r\n%s", testToken, id, len(body), body)
+	select {
+	case <-entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the call did not start")
+	}
+	// The client reads nothing; the server must give up on it.
+	select {
+	case <-h.calls.drained():
+	case <-time.After(30 * time.Second):
+		t.Fatal("a call whose client stopped reading was still in flight after 30s")
 	}
 }

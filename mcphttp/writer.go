@@ -6,24 +6,25 @@ import (
 )
 
 // deadlineWriter gives every write of a response (and every event of a
-// stream) writeTimeout to reach the client, so a client that stops reading
+// stream) a timeout (writeTimeout) to reach the client, so a client that stops reading
 // cannot hold a connection and its goroutines forever. A server-wide
 // WriteTimeout cannot do this: it would cut off event streams and long
 // waits that are healthy.
 type deadlineWriter struct {
 	http.ResponseWriter
-	rc *http.ResponseController
+	rc      *http.ResponseController
+	timeout time.Duration
 }
 
-func newDeadlineWriter(w http.ResponseWriter) *deadlineWriter {
-	d := &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
+func newDeadlineWriter(w http.ResponseWriter, timeout time.Duration) *deadlineWriter {
+	d := &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: timeout}
 	d.extend()
 	return d
 }
 
-// extend moves the write deadline writeTimeout ahead; it also replaces a
+// extend moves the write deadline the timeout ahead; it also replaces a
 // deadline left on a kept-alive connection by its previous request.
-func (d *deadlineWriter) extend() { _ = d.rc.SetWriteDeadline(time.Now().Add(writeTimeout)) }
+func (d *deadlineWriter) extend() { _ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout)) }
 
 func (d *deadlineWriter) WriteHeader(status int) {
 	d.extend()
