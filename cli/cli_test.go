@@ -268,6 +268,17 @@ func TestRunEnvAndStdin(t *testing.T) {
 	if env.Output.Text != "file input" {
 		t.Fatalf("--stdin-file: text = %q", env.Output.Text)
 	}
+	// --env-file, repeatable, relative to --cwd; --env wins over it.
+	dir := t.TempDir()
+	for name, body := range map[string]string{"a.env": "A=1\nB=file\n", "b.env": "A=2\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env = agentExec(t, root, exitOK, "run", "--cwd", dir, "--env-file", "a.env", "--env_file", "b.env", "--env", "B=flag", "--", `echo "$A/$B"`).envelope(t)
+	if env.Output.Text != "2/flag\n" {
+		t.Fatalf("--env-file: text = %q", env.Output.Text)
+	}
 }
 
 func TestInvalidInputIsAnEnvelope(t *testing.T) {

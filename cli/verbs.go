@@ -117,6 +117,7 @@ func (inv *invocation) print(env *jobs.Envelope, err error) int {
 func defineFlags(fs *flagSet, d *jobs.Definition) {
 	fs.StringVar(&d.Cwd, "cwd", "", "working `directory` of the job (default: the current one)")
 	fs.Var(envFlag{&d.Env}, "env", "set `KEY=VALUE` in the job's environment (repeatable)")
+	fs.Var(stringList{&d.EnvFiles}, "env_file", "read `FILE` of KEY=VALUE lines into the job's environment at each start, before --env (repeatable; relative to --cwd)")
 	fs.Var(boolPtr{&d.InheritEnv}, "inherit_env", "start from this process's environment (default true; --inherit_env=false for a clean one)")
 	fs.Var(stringList{&d.Mask}, "mask", "never show the value of variable `KEY` in any output (repeatable)")
 	fs.Var(stringPtr{&d.Stdin}, "stdin", "the job's standard input `TEXT`; - waits for and reads this command's own standard input (read without it too when it is a file, or a pipe with input ready within a second)")

@@ -48,6 +48,9 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 		return nil, nil, err
 	}
 	m.Env, m.Mask = withBaseEnv(d.Env, s.opt.Env), slices.Clone(d.Mask)
+	if m.EnvFiles, err = checkEnvFiles(d.EnvFiles, cwd); err != nil {
+		return nil, nil, err
+	}
 	if d.InheritEnv != nil {
 		m.InheritEnv = *d.InheritEnv
 	}
@@ -190,6 +193,31 @@ func checkEnv(env map[string]string, mask []string) error {
 		}
 	}
 	return nil
+}
+
+// checkEnvFiles resolves the env files against the job's directory cwd
+// and reads each once, so that a missing, unreadable or malformed file
+// fails the definition. Their values are not kept: each run's supervisor
+// reads the files again when it starts.
+func checkEnvFiles(paths []string, cwd string) ([]string, error) {
+	if len(paths) > MaxEnvFiles {
+		return nil, invalid("env_files", "at most %d env files", MaxEnvFiles)
+	}
+	var out []string
+	for _, p := range paths {
+		if p == "" || strings.IndexByte(p, 0) >= 0 {
+			return nil, invalid("env_files", "a path is empty or contains a NUL byte")
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(cwd, p)
+		}
+		p = filepath.Clean(p)
+		if _, err := jobstore.ReadEnvFile(p); err != nil {
+			return nil, invalid("env_files", "%v", err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func (s *Service) checkStdin(d *Definition) (*stdinSource, error) {

@@ -30,6 +30,8 @@ const (
 	MaxMaxBytes = 1 << 20
 	// MaxTags bounds the tags of a job.
 	MaxTags = 32
+	// MaxEnvFiles bounds the env files of a job.
+	MaxEnvFiles = 16
 	// MaxListLimit bounds list's limit.
 	MaxListLimit = 1000
 	// MaxKeys bounds the keys of one input call, MaxKeyLen each key's length

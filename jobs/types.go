@@ -36,6 +36,7 @@ type Definition struct {
 	Command     Command           `json:"command"`
 	Cwd         string            `json:"cwd,omitempty"`
 	Env         map[string]string `json:"env,omitempty"`
+	EnvFiles    []string          `json:"env_files,omitempty"`
 	InheritEnv  *bool             `json:"inherit_env,omitempty"` // default true
 	Mask        []string          `json:"mask,omitempty"`
 	Stdin       *string           `json:"stdin,omitempty"`

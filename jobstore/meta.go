@@ -22,16 +22,20 @@ type Meta struct {
 	Shell bool `json:"shell"`
 	// Wrapper, when set, runs a shell command line in place of
 	// /bin/sh -c: the command line is appended as its last argument.
-	Wrapper     []string          `json:"wrapper,omitempty"`
-	Cwd         string            `json:"cwd"`
-	Env         map[string]string `json:"env,omitempty"`
-	InheritEnv  bool              `json:"inherit_env"`
-	Mask        []string          `json:"mask,omitempty"`
-	Stdin       bool              `json:"stdin,omitempty"` // stdin.bin holds the job's standard input
-	TTY         bool              `json:"tty,omitempty"`
-	Interactive bool              `json:"interactive,omitempty"`
-	Cols        int               `json:"cols,omitempty"`
-	Rows        int               `json:"rows,omitempty"`
+	Wrapper []string          `json:"wrapper,omitempty"`
+	Cwd     string            `json:"cwd"`
+	Env     map[string]string `json:"env,omitempty"`
+	// EnvFiles are absolute paths of env files (see [ParseEnvFile]) read
+	// by the supervisor at the start of each run, between the inherited
+	// environment and Env; their values are never stored here.
+	EnvFiles    []string `json:"env_files,omitempty"`
+	InheritEnv  bool     `json:"inherit_env"`
+	Mask        []string `json:"mask,omitempty"`
+	Stdin       bool     `json:"stdin,omitempty"` // stdin.bin holds the job's standard input
+	TTY         bool     `json:"tty,omitempty"`
+	Interactive bool     `json:"interactive,omitempty"`
+	Cols        int      `json:"cols,omitempty"`
+	Rows        int      `json:"rows,omitempty"`
 	// TimeoutS is the hard runtime limit in seconds; 0 means none.
 	TimeoutS float64 `json:"timeout_s,omitempty"`
 	// KillAfterS is the grace between SIGTERM and SIGKILL at the timeout.

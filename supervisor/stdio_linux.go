@@ -27,7 +27,7 @@ func (sv *super) connectStdio(cmd *exec.Cmd, logs []*os.File) error {
 		if err != nil {
 			return err
 		}
-		cmd.Env = setEnv(cmd.Env, "TERM", "xterm-256color", m.Env)
+		cmd.Env = setEnv(cmd.Env, "TERM", "xterm-256color", sv.givenEnv())
 		// The copier needs its own handle: the caller closes logs after start.
 		out, err := os.OpenFile(filepath.Join(sv.dir, jobstore.OutputLog), os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0)
 		if err != nil {
@@ -59,7 +59,23 @@ func (sv *super) connectStdio(cmd *exec.Cmd, logs []*os.File) error {
 	return nil
 }
 
-// setEnv sets key in env unless the job's own env gives it.
+// givenEnv returns the variables the job sets itself: its env files' and
+// its env's.
+func (sv *super) givenEnv() map[string]string {
+	if len(sv.fileEnv) == 0 {
+		return sv.meta.Env
+	}
+	given := make(map[string]string, len(sv.meta.Env)+len(sv.fileEnv))
+	for _, v := range sv.fileEnv {
+		given[v.Key] = v.Value
+	}
+	for k, v := range sv.meta.Env {
+		given[k] = v
+	}
+	return given
+}
+
+// setEnv sets key in env unless the job's own env (or env files) gives it.
 func setEnv(env []string, key, value string, given map[string]string) []string {
 	if _, ok := given[key]; ok {
 		return env

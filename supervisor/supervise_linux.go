@@ -80,8 +80,11 @@ type super struct {
 	dir   string
 	run   int
 	meta  *jobstore.Meta
-	log   *slog.Logger
-	umask int // the launching process's, which the workload runs under
+	// fileEnv holds the variables of the job's env files, as read for
+	// this run.
+	fileEnv []jobstore.EnvVar
+	log     *slog.Logger
+	umask   int // the launching process's, which the workload runs under
 
 	mainPID   int
 	startedAt time.Time
@@ -258,7 +261,12 @@ func (sv *super) startWorkload(cmd *exec.Cmd) error {
 // command builds the workload's exec.Cmd from the definition.
 func (sv *super) command() (*exec.Cmd, error) {
 	m := sv.meta
-	env := jobEnv(m, sv.id)
+	fileEnv, err := sv.readEnvFiles()
+	if err != nil {
+		return nil, err
+	}
+	sv.fileEnv = fileEnv
+	env := jobEnv(m, sv.id, fileEnv)
 	var argv []string
 	switch {
 	case m.Shell && len(m.Wrapper) > 0:
@@ -279,12 +287,38 @@ func (sv *super) command() (*exec.Cmd, error) {
 // pythonUnbuffered makes Python write its output as it goes.
 const pythonUnbuffered = "PYTHONUNBUFFERED"
 
+// readEnvFiles reads the job's env files afresh for this run, and records
+// the values they give to masked variables in the job's secrets (the
+// launcher holds the job's operation lock until this supervisor answers),
+// before the workload can print any of them. A file that cannot be read or
+// parsed, or values that cannot be recorded, fail the launch.
+func (sv *super) readEnvFiles() ([]jobstore.EnvVar, error) {
+	m := sv.meta
+	if len(m.EnvFiles) == 0 {
+		return nil, nil
+	}
+	vars, err := jobstore.ReadEnvFiles(m.EnvFiles)
+	if err != nil {
+		return nil, err
+	}
+	var masked []string
+	for _, v := range vars {
+		if _, given := m.Env[v.Key]; !given && slices.Contains(m.Mask, v.Key) {
+			masked = append(masked, v.Value)
+		}
+	}
+	if err := sv.store.RecordSecrets(sv.id, masked); err != nil {
+		return nil, fmt.Errorf("record the masked values of the env files: %w", err)
+	}
+	return vars, nil
+}
+
 // jobEnv is the workload's environment: the supervisor's own (which is the
-// launcher's) unless the job said inherit_env false, then the job's env, then
-// AGENT_EXEC_JOB_ID. A job without a terminal also gets PYTHONUNBUFFERED=1
+// launcher's) unless the job said inherit_env false, then the variables of
+// its env files in order, then the job's env, then AGENT_EXEC_JOB_ID. A job without a terminal also gets PYTHONUNBUFFERED=1
 // unless its environment already has that variable: Python block-buffers
 // its output to a pipe or file, so a wait would see nothing of it.
-func jobEnv(m *jobstore.Meta, id string) []string {
+func jobEnv(m *jobstore.Meta, id string, fileEnv []jobstore.EnvVar) []string {
 	var env []string
 	if m.InheritEnv {
 		env = os.Environ()
@@ -301,6 +335,9 @@ func jobEnv(m *jobstore.Meta, id string) []string {
 		}
 		idx[k] = len(env)
 		env = append(env, k+"="+v)
+	}
+	for _, v := range fileEnv {
+		set(v.Key, v.Value)
 	}
 	keys := make([]string, 0, len(m.Env))
 	for k := range m.Env {

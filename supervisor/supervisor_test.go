@@ -46,7 +46,7 @@ func TestLookPath(t *testing.T) {
 func TestJobEnv(t *testing.T) {
 	t.Setenv("AE_TEST_INHERITED", "yes")
 	m := &jobstore.Meta{InheritEnv: true, Env: map[string]string{"AE_TEST_INHERITED": "overridden", "B": "2"}}
-	env := jobEnv(m, "01abc")
+	env := jobEnv(m, "01abc", nil)
 	if got := envValue(env, "AE_TEST_INHERITED"); got != "overridden" {
 		t.Errorf("inherited var = %q, want the job's value", got)
 	}
@@ -62,17 +62,24 @@ func TestJobEnv(t *testing.T) {
 	if n != 1 {
 		t.Errorf("AE_TEST_INHERITED appears %d times, want once", n)
 	}
-	bare := jobEnv(&jobstore.Meta{InheritEnv: false, Env: map[string]string{"B": "2"}}, "01abc")
+	bare := jobEnv(&jobstore.Meta{InheritEnv: false, Env: map[string]string{"B": "2"}}, "01abc", nil)
 	slices.Sort(bare)
 	if want := []string{JobEnvVar + "=01abc", "B=2", "PYTHONUNBUFFERED=1"}; !slices.Equal(bare, want) {
 		t.Errorf("jobEnv without inheritance = %q, want %q", bare, want)
 	}
-	tty := jobEnv(&jobstore.Meta{TTY: true, Env: map[string]string{"B": "2"}}, "01abc")
+	tty := jobEnv(&jobstore.Meta{TTY: true, Env: map[string]string{"B": "2"}}, "01abc", nil)
 	slices.Sort(tty)
 	if want := []string{JobEnvVar + "=01abc", "B=2"}; !slices.Equal(tty, want) {
 		t.Errorf("jobEnv of a tty job = %q, want %q (no PYTHONUNBUFFERED)", tty, want)
 	}
-	own := jobEnv(&jobstore.Meta{Env: map[string]string{"PYTHONUNBUFFERED": ""}}, "01abc")
+	files := jobEnv(&jobstore.Meta{InheritEnv: true, Env: map[string]string{"B": "env"}}, "01abc",
+		[]jobstore.EnvVar{{Key: "AE_TEST_INHERITED", Value: "file"}, {Key: "B", Value: "file"}, {Key: "C", Value: "1"}, {Key: "C", Value: "2"}})
+	for k, want := range map[string]string{"AE_TEST_INHERITED": "file", "B": "env", "C": "2"} {
+		if got := envValue(files, k); got != want {
+			t.Errorf("with env files, %s = %q, want %q (inherited < env files in order < env)", k, got, want)
+		}
+	}
+	own := jobEnv(&jobstore.Meta{Env: map[string]string{"PYTHONUNBUFFERED": ""}}, "01abc", nil)
 	if got, ok := envLookup(own, "PYTHONUNBUFFERED"); !ok || got != "" {
 		t.Errorf("the job's own empty PYTHONUNBUFFERED became %q (set %v)", got, ok)
 	}

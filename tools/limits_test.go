@@ -113,6 +113,7 @@ var notByValue = []string{"cwd", "stdin_file", "wait_for"}
 // argument.
 var contentRules = map[string]bool{
 	"command": true, "env": true, "mask": true, "keys": true, "signal": true, "text": true,
+	"env_files": true, // paths on the server's disk, read at create
 }
 
 // candidates returns values to try for a property of an input schema:
