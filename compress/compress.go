@@ -153,26 +153,37 @@ func Compress(in Input) (text string, rep Report, applied bool) {
 		mode = Auto
 	}
 	rep = Report{Mode: string(mode), OriginalBytes: len(in.Text)}
+	original := in.Text
 	unchanged := func(strategy string) (string, Report, bool) {
 		rep.Strategy = strategy
-		rep.ReturnedBytes = len(in.Text)
-		rep.KeptLines = countLines(in.Text)
-		return in.Text, rep, false
+		rep.ReturnedBytes = len(original)
+		rep.KeptLines = countLines(original)
+		return original, rep, false
 	}
 	switch {
 	case mode == Off:
 		return unchanged(strategyOff)
 	case in.MaxBytes <= 0 || in.Text == "" || len(in.Text) > maxText:
 		return unchanged(strategyGuard)
-	case mode == Auto && len(in.Text) <= in.MaxBytes:
-		return unchanged(strategyFits)
+	}
+	masked := 0
+	if (mode == Auto || mode == Always) && Masks(in.Command) {
+		in.Text, in.LineEnds, masked = maskEnv(in.Text, in.LineEnds, in.Start)
+	}
+	if mode == Auto && len(in.Text) <= in.MaxBytes {
+		if masked == 0 {
+			return unchanged(strategyFits)
+		}
+		rep.Kind, rep.Strategy = kindEnv, stratEnv
+		rep.ReturnedBytes, rep.KeptLines = len(in.Text), countLines(in.Text)
+		return in.Text, rep, true
 	}
 
 	d := newDoc(in.Text)
 	s := pick(mode, in.Command, d)
 	rep.Kind, rep.Strategy = s.kind, s.strategy
 	s.classify(d)
-	d.finish(s.edges, s.distinct)
+	d.finish(s.edges, s.distinct, s.errorLines)
 
 	fill := fillNone
 	switch {
@@ -182,7 +193,7 @@ func Compress(in Input) (text string, rep Report, applied bool) {
 		fill = fillAll
 	}
 	out, kept, ok := newSelection(d, in).run(fill)
-	if !ok || len(out) > in.MaxBytes || len(out) >= len(in.Text) {
+	if !ok || len(out) > in.MaxBytes || len(out) >= len(original) {
 		t, r, a := unchanged(strategyGuard)
 		r.Kind = s.kind
 		return t, r, a
@@ -191,6 +202,16 @@ func Compress(in Input) (text string, rep Report, applied bool) {
 	rep.KeptLines = kept
 	rep.OmittedLines = d.n - kept
 	return out, rep, true
+}
+
+// Masks reports whether Compress masks secrets in the output of cmd: it
+// prints the environment (env, printenv), and the value of every variable
+// whose name looks secret (*TOKEN*, *SECRET*, *PASSWORD*, *KEY*, …) is
+// shown as "***" in modes auto and always, even when the text fits. A
+// caller examines such a window even when it would show a fitting one
+// unchanged.
+func Masks(cmd []string) bool {
+	return commandKind(cmd) == kindEnv
 }
 
 // LineEnds returns, for raw bytes that start at log offset start, the log

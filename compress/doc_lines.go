@@ -62,6 +62,8 @@ const (
 	labelSource
 	labelWarnings
 	labelFiles
+	labelMatches
+	labelNested
 	numLabels
 )
 
@@ -88,6 +90,8 @@ var labelText = [numLabels]string{
 	labelSource:         "source excerpts",
 	labelWarnings:       "warnings",
 	labelFiles:          "file names",
+	labelMatches:        "more matches",
+	labelNested:         "deeper entries",
 }
 
 // doc is a text split into lines, with each line's tier and label.
@@ -175,7 +179,7 @@ const similarFailures = 3
 // unclassified lines, the rest as ordinary; with distinct, it ranks
 // failures and warnings beyond the first few that look alike as ordinary
 // lines; then it marks the head and tail.
-func (d *doc) finish(e edgeSpec, distinct bool) {
+func (d *doc) finish(e edgeSpec, distinct, errorLines bool) {
 	const unset = 0x80 // in flags: the line was not classified
 	flags := make([]uint8, d.n)
 	parallel(d.n, func(from, to int) {
@@ -210,7 +214,7 @@ func (d *doc) finish(e edgeSpec, distinct bool) {
 			if seen == nil {
 				seen = newKeyTable(64)
 			}
-			if k, _ := scanLine(d.line(i)); seen.inc(k) > similarFailures {
+			if k, _ := scanLine(stripLocation(d.line(i))); seen.inc(k) > similarFailures {
 				if d.tier[i] == tierFailure {
 					d.label[i] = labelRepeatedErrors
 				}
@@ -218,7 +222,49 @@ func (d *doc) finish(e edgeSpec, distinct bool) {
 			}
 		}
 	}
+	if errorLines {
+		d.keepErrorLines()
+	}
 	d.edges(e)
+}
+
+// stripLocation returns l without a leading diagnostic location
+// ("path:12:5: ", "path(12,5): "), so that one message in many files
+// looks alike.
+func stripLocation(l string) string {
+	j := strings.Index(l, ": ")
+	if j <= 0 || j > 200 || strings.IndexByte(l[:j], ' ') >= 0 {
+		return l
+	}
+	loc := l[:j]
+	if k := strings.IndexAny(loc, ":("); k > 0 && k+1 < len(loc) && loc[k+1] >= '0' && loc[k+1] <= '9' {
+		return l[j+2:]
+	}
+	return l
+}
+
+// keepErrorLines raises every line that reads as an error (see
+// [isErrorLine]) to a message, unless its summarizer left it out on
+// purpose (a repeat of an error already kept, a passing test's log); of
+// lines that look alike, the first few.
+func (d *doc) keepErrorLines() {
+	var seen *keyTable
+	for i := 0; i < d.n; i++ {
+		if d.tier[i] <= tierMessage || d.label[i] == labelRepeatedErrors || d.label[i] == labelPassing ||
+			d.label[i] == labelSkipped || d.label[i] == labelHints || d.label[i] == labelStack {
+			continue
+		}
+		l := d.line(i)
+		if !isErrorLine(l) {
+			continue
+		}
+		if seen == nil {
+			seen = newKeyTable(64)
+		}
+		if k, _ := scanLine(l); seen.inc(k) <= similarFailures {
+			d.tier[i] = tierMessage
+		}
+	}
 }
 
 // edges marks the first e.head and last e.tail non-blank lines that are

@@ -34,6 +34,19 @@ const (
 	kindTests      = "tests"
 	kindErrors     = "errors"
 	kindSummary    = "summary"
+	kindSearch     = "grep"
+	kindFiles      = "files"
+	kindSource     = "source"
+	kindEnv        = "env"
+	kindPip        = "pip"
+	kindLint       = "lint"
+	kindDocker     = "docker-build"
+	kindKubectl    = "kubectl"
+	kindTerraform  = "terraform"
+	kindJVM        = "jvm-build"
+	kindDotnet     = "dotnet-build"
+	kindDotnetTest = "dotnet-test"
+	kindTree       = "tree"
 
 	// kindRunner is a command that runs a project script (npm test, make
 	// check, npm run lint): its output's shape decides, and kindNPM or
@@ -54,6 +67,10 @@ type summarizer struct {
 	// (every failing test counts), nor logs (their summarizer keeps the
 	// first few of each error itself).
 	distinct bool
+	// errorLines keeps every line that reads as an error (see
+	// [isErrorLine]) at least as a message, whatever the summarizer made
+	// of it; source files and diffs, whose lines are code, do not set it.
+	errorLines bool
 }
 
 // Strategies.
@@ -70,13 +87,20 @@ const (
 	stratTable    = "table-abnormal-rows"
 	stratErrors   = "error-focus"
 	stratHeadTail = "head-tail"
+	stratMatches  = "matches-per-file"
+	stratFiles    = "top-level-paths"
+	stratOutline  = "declarations"
+	stratEnv      = "env-masked"
+	stratBuild    = "build-failures"
+	stratTree     = "tree-top-level"
 )
 
 var defaultEdges = edgeSpec{head: 3, tail: 6}
 
 // summarizerFor returns the summarizer of kind k.
 func summarizerFor(k string) summarizer {
-	s := summarizer{kind: k, edges: defaultEdges, distinct: !isTestKind(k) && k != kindLogs && k != kindNDJSON}
+	s := summarizer{kind: k, edges: defaultEdges, distinct: !isTestKind(k) && k != kindLogs && k != kindNDJSON,
+		errorLines: true}
 	switch k {
 	case kindGoTest:
 		s.strategy, s.classify = stratTests, classifyGoTest
@@ -92,8 +116,34 @@ func summarizerFor(k string) summarizer {
 		s.strategy, s.classify = stratTests, classifyJSTest
 	case kindTests:
 		s.strategy, s.classify = stratTests, classifyGenericTests
-	case kindGoBuild, kindGoVet, kindCargoBuild, kindTSC, kindESLint, kindGCC, kindMake:
+	case kindGoBuild, kindGoVet, kindCargoBuild, kindTSC, kindESLint, kindGCC, kindMake, kindLint:
 		s.strategy, s.classify = stratDiag, classifyDiagnostics
+	case kindDotnet:
+		s.strategy, s.classify = stratDiag, classifyDotnet
+	case kindDotnetTest:
+		s.strategy, s.classify = stratTests, classifyDotnet
+	case kindPip:
+		s.strategy, s.classify = stratPackages, classifyPip
+	case kindSearch:
+		s.strategy, s.classify = stratMatches, classifySearch
+	case kindFiles:
+		s.strategy, s.classify = stratFiles, classifyFiles
+	case kindSource:
+		s.strategy, s.classify = stratOutline, classifySource
+		s.edges, s.errorLines = edgeSpec{head: 2, tail: 2}, false
+	case kindEnv:
+		s.strategy, s.classify = stratEnv, classifyEnv
+	case kindDocker:
+		s.strategy, s.classify = stratBuild, classifyDockerBuild
+	case kindKubectl:
+		s.strategy, s.classify = stratBuild, classifyKubectl
+	case kindTerraform:
+		s.strategy, s.classify = stratBuild, classifyTerraform
+	case kindJVM:
+		s.strategy, s.classify = stratBuild, classifyJVM
+	case kindTree:
+		s.strategy, s.classify = stratTree, classifyTree
+		s.edges = edgeSpec{head: 1, tail: 2}
 	case kindNPM:
 		s.strategy, s.classify = stratPackages, classifyNPM
 	case kindGitStatus:
@@ -103,6 +153,7 @@ func summarizerFor(k string) summarizer {
 		s.edges = edgeSpec{head: 6, tail: 2}
 	case kindGitDiff, kindGitShow:
 		s.strategy, s.classify = stratDiff, classifyGitDiff
+		s.errorLines = false
 	case kindLogs, kindNDJSON:
 		s.strategy, s.classify = stratLogs, classifyLogs
 	case kindProgress:
@@ -147,11 +198,15 @@ func pick(m Mode, cmd []string, d *doc) summarizer {
 	switch k {
 	case "":
 		k = shapeKind(d)
+	case kindTable:
+		if isKubectl(cmd) && !isTable(shapeLines(d, 2)) {
+			k = kindKubectl // an error, not the table asked for
+		}
 	case kindRunner:
 		k = shapeKind(d)
 		switch {
 		case isTestKind(k), k == kindTSC, k == kindESLint, k == kindGCC, k == kindGoBuild, k == kindCargoBuild:
-		case isNPMCommand(cmd):
+		case isNPMCommand(cmd) && k != kindLogs && k != kindTree:
 			k = kindNPM
 		case k == kindSummary || k == kindErrors:
 			k = kindMake
@@ -162,7 +217,8 @@ func pick(m Mode, cmd []string, d *doc) summarizer {
 
 func isTestKind(k string) bool {
 	switch k {
-	case kindGoTest, kindGoTestJSON, kindCargoTest, kindPytest, kindUnittest, kindJest, kindVitest, kindTests:
+	case kindGoTest, kindGoTestJSON, kindCargoTest, kindPytest, kindUnittest, kindJest, kindVitest, kindTests,
+		kindDotnetTest:
 		return true
 	}
 	return false
@@ -191,12 +247,23 @@ func rank(k string) int {
 	case k == kindRunner:
 		return 4
 	case k == kindGoBuild || k == kindGoVet || k == kindCargoBuild || k == kindTSC || k == kindESLint ||
-		k == kindGCC || k == kindMake:
+		k == kindGCC || k == kindMake || k == kindLint || k == kindDocker || k == kindTerraform || k == kindJVM ||
+		k == kindDotnet || k == kindPip:
 		return 3
 	case strings.HasPrefix(k, "git-") || k == kindNPM:
 		return 2
 	}
 	return 1
+}
+
+// isKubectl reports whether cmd runs kubectl.
+func isKubectl(cmd []string) bool {
+	for _, argv := range commandLines(cmd) {
+		if argv = unwrapArgv(argv); len(argv) > 0 && (path.Base(argv[0]) == "kubectl" || path.Base(argv[0]) == "oc") {
+			return true
+		}
+	}
+	return false
 }
 
 // isNPMCommand reports whether cmd runs a JavaScript package manager.
@@ -231,6 +298,9 @@ const maxDepth = 4
 
 // argvKind returns the kind of one simple command.
 func argvKind(argv []string, depth int) string {
+	if isEnvListing(argv) {
+		return kindEnv
+	}
 	argv = unwrapArgv(argv)
 	if len(argv) == 0 {
 		return ""
@@ -271,10 +341,42 @@ func argvKind(argv []string, depth int) string {
 		return kindPytest
 	case "python", "python3", "python2", "py":
 		return pythonKind(args)
+	case "helm":
+		return kindKubectl
 	case "gcc", "g++", "cc", "c++", "clang", "clang++", "ld", "as":
 		return kindGCC
-	case "make", "gmake", "ninja", "cmake":
+	case "make", "gmake", "ninja", "just", "task":
+		return kindRunner
+	case "cmake":
 		return kindMake
+	case "grep", "egrep", "fgrep", "rg", "ag", "ack", "zgrep":
+		return kindSearch
+	case "ls", "find", "fd", "fdfind", "locate", "du":
+		return kindFiles
+	case "cat", "bat", "batcat":
+		return catKind(args)
+	case "printenv", "export", "set":
+		if len(args) == 0 || name == "export" && len(args) == 1 && args[0] == "-p" {
+			return kindEnv
+		}
+		return ""
+	case "pip", "pip3", "pipx":
+		return kindPip
+	case "uv":
+		if sub, _ := subcommand(args); sub == "pip" || sub == "sync" || sub == "add" || sub == "lock" {
+			return kindPip
+		}
+	case "ruff", "mypy", "flake8", "pylint", "pyright", "black", "isort", "pycodestyle", "bandit", "shellcheck",
+		"golangci-lint", "staticcheck", "hadolint", "yamllint":
+		return kindLint
+	case "terraform", "tofu", "terragrunt":
+		return kindTerraform
+	case "mvn", "mvnw", "gradle", "gradlew", "sbt", "ant":
+		return kindJVM
+	case "dotnet":
+		return dotnetKind(args)
+	case "tree", "pstree":
+		return kindTree
 	case "git":
 		return gitKind(args)
 	case "kubectl", "oc":
@@ -455,11 +557,11 @@ func npmKind(args []string) string {
 		return kindRunner
 	case "install", "i", "ci", "add", "update", "up", "upgrade", "remove", "rm", "uninstall", "audit", "outdated", "dedupe", "prune":
 		return kindNPM
-	case "ls", "list":
+	case "ls", "list", "ll", "la", "why":
 		if has(rest, "--json") {
 			return kindJSON
 		}
-		return kindNPM
+		return kindTree
 	case "":
 		return kindNPM // yarn alone installs
 	}
@@ -488,6 +590,10 @@ func pythonKind(args []string) string {
 				return kindLogs
 			case "json.tool":
 				return kindJSON
+			case "pip":
+				return kindPip
+			case "mypy", "ruff", "flake8", "pylint", "black":
+				return kindLint
 			}
 			return ""
 		}
@@ -517,6 +623,10 @@ func gitKind(args []string) string {
 		return kindGitShow
 	case "branch", "tag", "remote", "stash", "worktree":
 		return kindTable
+	case "grep":
+		return kindSearch
+	case "ls-files", "ls-tree":
+		return kindFiles
 	}
 	return ""
 }
@@ -528,8 +638,10 @@ func kubeKind(args []string) string {
 		return kindTable
 	case "logs":
 		return kindLogs
+	case "":
+		return ""
 	}
-	return ""
+	return kindKubectl
 }
 
 func dockerKind(args []string) string {
@@ -542,8 +654,67 @@ func dockerKind(args []string) string {
 		return kindTable
 	case "logs":
 		return kindLogs
+	case "build", "buildx":
+		return kindDocker
 	}
 	return ""
+}
+
+// catKind returns the kind of cat's output: a source file's outline when
+// every file it prints has a source extension.
+func catKind(args []string) string {
+	files := 0
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		if !sourceExt[path.Ext(a)] {
+			return ""
+		}
+		files++
+	}
+	if files == 0 {
+		return ""
+	}
+	return kindSource
+}
+
+// sourceExt are the extensions of source files whose declarations outline
+// them.
+var sourceExt = map[string]bool{
+	".go": true, ".py": true, ".rs": true, ".js": true, ".jsx": true, ".ts": true, ".tsx": true, ".mjs": true,
+	".java": true, ".kt": true, ".scala": true, ".c": true, ".h": true, ".cc": true, ".cpp": true, ".hpp": true,
+	".cs": true, ".rb": true, ".php": true, ".swift": true, ".sh": true, ".md": true, ".lua": true, ".ex": true,
+	".exs": true, ".proto": true, ".sql": true, ".vue": true, ".svelte": true, ".zig": true,
+}
+
+func dotnetKind(args []string) string {
+	switch sub, _ := subcommand(args); sub {
+	case "test", "vstest":
+		return kindDotnetTest
+	case "build", "publish", "pack", "restore", "msbuild", "run", "watch":
+		return kindDotnet
+	}
+	return ""
+}
+
+// isEnvListing reports whether argv prints the environment: env or
+// printenv with no command to run (options and assignments only).
+func isEnvListing(argv []string) bool {
+	if len(argv) == 0 {
+		return false
+	}
+	switch path.Base(argv[0]) {
+	case "printenv":
+		return len(skipOptions(argv[1:])) == 0
+	case "env":
+		rest := skipOptions(argv[1:], "-u", "--unset", "-C", "--chdir")
+		for len(rest) > 0 && isAssignment(rest[0]) {
+			rest = rest[1:]
+		}
+		return len(rest) == 0
+	}
+	return false
 }
 
 // splitShell splits a shell command line into its simple commands: it

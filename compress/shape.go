@@ -1,6 +1,7 @@
 package compress
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 )
@@ -29,6 +30,17 @@ var (
 	rePytestResult = regexp.MustCompile(`^=+ .*\d+ (passed|failed|error)`)
 	reUnittestRan  = regexp.MustCompile(`^Ran \d+ tests? in `)
 )
+
+// shapeLines returns the first n non-blank lines of d.
+func shapeLines(d *doc, n int) []string {
+	var lines []string
+	for i := 0; i < d.n && len(lines) < n; i++ {
+		if l := d.line(i); strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
 
 // shapeKind guesses the kind of output from its lines.
 func shapeKind(d *doc) string {
@@ -60,7 +72,7 @@ func shapeKind(d *doc) string {
 			strings.HasPrefix(l, `{"Action":"`)
 	}):
 		return kindGoTestJSON
-	case strings.HasPrefix(first, "{") || strings.HasPrefix(first, "["):
+	case strings.HasPrefix(first, "{") || strings.HasPrefix(first, "[") && jsonArrayStart(first):
 		objs := count(func(l string) bool {
 			l = strings.TrimSpace(l)
 			return strings.HasPrefix(l, "{") && strings.HasSuffix(l, "}")
@@ -123,6 +135,8 @@ func shapeKind(d *doc) string {
 		return kindMake
 	case isTable(lines):
 		return kindTable
+	case count(func(l string) bool { return isTreeLine(l) })*3 >= len(lines) && len(lines) >= 3:
+		return kindTree
 	case count(func(l string) bool { return strings.IndexByte(l, '%') >= 0 && rePercent.MatchString(l) })*3 >= len(lines) &&
 		len(lines) >= 5:
 		return kindProgress
@@ -136,6 +150,32 @@ func shapeKind(d *doc) string {
 		return kindErrors
 	}
 	return kindSummary
+}
+
+// jsonArrayStart reports whether text, which starts with "[", starts a
+// JSON array rather than a "[LEVEL] message" log line or "[1/5] step":
+// the bracket is alone on its line or followed by a value.
+func jsonArrayStart(text string) bool {
+	line, _, _ := strings.Cut(text, "\n")
+	rest := strings.TrimLeft(line[1:], " \t\r")
+	if rest == "" {
+		return true
+	}
+	switch rest[0] {
+	case '{', '[', '"', ']':
+		return true
+	case 't', 'f', 'n', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return json.Valid([]byte(strings.TrimRight(line, " \t\r,")))
+	}
+	return false
+}
+
+// isTreeLine reports whether l is an inner line of a drawn tree: it
+// starts, after spaces, with a branch (├── └── ├─┬ |- `-).
+func isTreeLine(l string) bool {
+	t := strings.TrimLeft(l, " │|")
+	return strings.HasPrefix(t, "├─") || strings.HasPrefix(t, "└─") || strings.HasPrefix(t, "|-") ||
+		strings.HasPrefix(t, "`-") || strings.HasPrefix(t, "+--") || strings.HasPrefix(t, "\\--")
 }
 
 // levelWords are the levels of log lines.

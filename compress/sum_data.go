@@ -181,7 +181,7 @@ func classifyTable(d *doc) {
 // case.
 var abnormalWords = []string{"error", "fail", "crash", "backoff", "unhealthy", "exited", "dead", "pending",
 	"terminating", "evicted", "oomkill", "notready", "not ready", "restarting", "defunct", "zombie", "degraded",
-	"unknown", "lost"}
+	"unknown", "lost", "refused", "forbidden", "denied", "unauthorized"}
 
 // abnormalRow reports whether a table row shows something wrong.
 func abnormalRow(l string, stat, restarts, ready int) bool {

@@ -42,7 +42,7 @@ func classifyDiagnostics(d *doc) {
 		case strings.HasPrefix(l, "make[") || strings.HasPrefix(l, "make: "):
 			d.set(i, tierNoise, labelBuildSteps)
 		case reRustDiag.MatchString(l) || reCDiag.MatchString(l) || reTSCError.MatchString(l) ||
-			reGoDiag.MatchString(l) || strings.HasPrefix(l, "vet: "):
+			reGoDiag.MatchString(l) || strings.HasPrefix(l, "vet: ") || reRuffDiag.MatchString(l):
 			switch severity(l) {
 			case "warning":
 				d.set(i, tierMessage, labelWarnings)

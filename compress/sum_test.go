@@ -20,7 +20,7 @@ func tiersOf(k, text string) []tier {
 	d := newDoc(text)
 	s := summarizerFor(k)
 	s.classify(d)
-	d.finish(edgeSpec{}, s.distinct) // no edges: test what the summarizer says
+	d.finish(edgeSpec{}, s.distinct, s.errorLines) // no edges: test what the summarizer says
 	return d.tier
 }
 

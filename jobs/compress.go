@@ -37,7 +37,7 @@ func compressible(v callView, o *Observation, mode compress.Mode) bool {
 // path with a compressed one when that is what the mode asks for, and
 // reports what it did in out.Compression.
 func compressWindow(out *OutputView, path string, m *jobstore.Meta, o *Observation, mode compress.Mode, start, end int64) error {
-	if mode == compress.Auto && end-start <= int64(o.MaxBytes) {
+	if mode == compress.Auto && end-start <= int64(o.MaxBytes) && !compress.Masks(m.Command) {
 		return nil // the plain window is the whole span: lossless
 	}
 	cut, prefix := start, ""

@@ -69,3 +69,24 @@ func TestCompressModes(t *testing.T) {
 		t.Fatalf("compress zip = %v, want invalid_input", err)
 	}
 }
+
+// env output shows secret-looking values as *** even when it fits, and
+// compress off shows the raw bytes.
+func TestRunMasksEnvSecrets(t *testing.T) {
+	s := newService(t)
+	const token = "ghp_0123456789abcdefSECRET"
+	env := mustRun(t, s, &RunRequest{Definition: Definition{
+		Command: Command{"env"},
+		Env:     map[string]string{"GITHUB_TOKEN": token},
+	}})
+	if strings.Contains(env.Output.Text, token) || !strings.Contains(env.Output.Text, "GITHUB_TOKEN=***") {
+		t.Fatalf("env output shows the token or lost the variable:\n%s", env.Output.Text)
+	}
+	raw := mustRun(t, s, &RunRequest{Definition: Definition{
+		Command: Command{"env"},
+		Env:     map[string]string{"GITHUB_TOKEN": token},
+	}, Observation: Observation{Compress: "off"}})
+	if !strings.Contains(raw.Output.Text, "GITHUB_TOKEN="+token) {
+		t.Fatalf("compress off does not show the raw value")
+	}
+}

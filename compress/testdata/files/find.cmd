@@ -1,0 +1,1 @@
+find /usr/share/zoneinfo/Europe /nonexistent /usr/share/zoneinfo/America

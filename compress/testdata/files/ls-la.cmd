@@ -1,0 +1,1 @@
+ls -la /usr/lib/x86_64-linux-gnu /nonexistent

@@ -1,0 +1,1 @@
+grep -rn 'func ' compress/*.go nosuchdir.go jobs/*.go output/*.go
