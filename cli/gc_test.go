@@ -157,3 +157,24 @@ func TestConfigVerbShowsOrigins(t *testing.T) {
 		t.Errorf("file = %q, want %q", v.File, cfg)
 	}
 }
+
+func TestDeleteVerbByFilters(t *testing.T) {
+	root := newRoot(t)
+	dir := t.TempDir()
+	a := agentExec(t, root, 0, "run", "--no-auto-gc", "--cwd", dir, "--tag", "ci", "--", "true").envelope(t).Job.JobID
+	b := agentExec(t, root, 0, "run", "--no-auto-gc", "--cwd", dir, "--", "true").envelope(t).Job.JobID
+	ageCLIJob(t, root, b)
+	env := agentExec(t, root, 0, "delete", "--all", "--tag", "ci", "--dry-run").envelope(t)
+	if env.Bulk == nil || len(env.Bulk.Deleted) != 1 || env.Bulk.Deleted[0].JobID != a || !exists(t, root, a) {
+		t.Fatalf("delete --tag ci --dry-run = %+v, want %s listed and kept", env.Bulk, a)
+	}
+	env = agentExec(t, root, 0, "delete", "--all", "--older-than", "30d").envelope(t)
+	if len(env.Bulk.Deleted) != 1 || env.Bulk.Deleted[0].JobID != b || exists(t, root, b) || !exists(t, root, a) {
+		t.Fatalf("delete --older-than 30d = %+v, want only %s removed", env.Bulk, b)
+	}
+	agentExec(t, root, exitUsage, "delete")
+	agentExec(t, root, exitUsage, "delete", a, b)
+	if code := errorCode(t, agentExec(t, root, exitFailed, "delete", "--tag", "ci", a)); code != "invalid_input" {
+		t.Errorf("delete JOB --tag: code %s, want invalid_input", code)
+	}
+}

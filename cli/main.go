@@ -32,6 +32,7 @@ Usage:
   agent-exec [--root DIR] start|restart|observe [flags] JOB
   agent-exec [--root DIR] kill [--signal SIG] [--grace S] JOB
   agent-exec [--root DIR] delete [--force] JOB
+  agent-exec [--root DIR] delete [--state S] [--name N] [--tag T] [--older_than DUR] [--all] [--dry_run]
   agent-exec [--root DIR] list [flags]
   agent-exec [--root DIR] ps [--all] [flags]           a table of jobs, for people
   agent-exec [--root DIR] logs [-f] [flags] JOB        print a job's output (-f: until it ends)

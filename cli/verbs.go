@@ -299,11 +299,28 @@ func killVerb(ctx context.Context, inv *invocation, args []string) int {
 
 func deleteVerb(ctx context.Context, inv *invocation, args []string) int {
 	var req jobs.DeleteRequest
-	fs := newFlagSet("delete", "delete [--force] JOB")
+	fs := newFlagSet("delete", "delete [--force] JOB | delete [--state S] [--name N] [--tag T] [--older_than DUR] [--cwd DIR | --all] [--dry_run]")
 	fs.BoolVar(&req.Force, "force", false, "kill a running job first")
+	fs.StringVar(&req.State, "state", "", "instead of JOB: every job in `state` created, exited, killed or failed")
+	fs.StringVar(&req.Name, "name", "", "instead of JOB: every job named `name`")
+	fs.StringVar(&req.Tag, "tag", "", "instead of JOB: every job tagged `tag`")
+	fs.Var(rawString{&req.OlderThan}, "older_than", "with or instead of the other filters: jobs that ended more than `DUR` ago (7d, 12h)")
+	fs.StringVar(&req.Cwd, "cwd", "", "with filters: jobs whose directory is `dir` or below it (default: the current one)")
+	fs.BoolVar(&req.All, "all", false, "with filters: jobs of every directory")
+	fs.BoolVar(&req.DryRun, "dry_run", false, "with filters: only report what would be deleted")
 	fs.addAliases()
-	if code, ok := fs.parseJob(inv, args, &req.JobID); !ok {
-		return code
+	pos, err := fs.parseInterleaved(args)
+	switch {
+	case err != nil:
+	case len(pos) > 1:
+		err = fmt.Errorf("unexpected arguments after JOB: %q", pos[1:])
+	case len(pos) == 1:
+		req.JobID = pos[0]
+	case !req.Bulk():
+		err = errors.New("missing JOB (a job id, id prefix or name), or filters (--state, --name, --tag, --older_than)")
+	}
+	if err != nil {
+		return fs.usageError(inv.stdio, err)
 	}
 	return inv.do(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
 		return svc.Delete(ctx, &req)

@@ -176,8 +176,8 @@ func TestPrecedence(t *testing.T) {
 		want   any
 		source string
 	}{
-		{"gc.auto", c.GC.Auto, false, SourceFlag},         // flag over env over file
-		{"gc.max_jobs", c.GC.MaxJobs, 20, SourceEnv},      // env over file
+		{"gc.auto", c.GC.Auto, false, SourceFlag},    // flag over env over file
+		{"gc.max_jobs", c.GC.MaxJobs, 20, SourceEnv}, // env over file
 		{"gc.max_bytes", c.GC.MaxBytes, int64(100), SourceFile},
 		{"gc.older_than", c.GC.OlderThan, 24 * time.Hour, SourceFile},
 		{"mcp.max_bytes", c.MCP.MaxBytes, 16384, SourceDefault},

@@ -173,3 +173,66 @@ func TestAutoGCOnRunOverMCP(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteByFilters: delete without job_id removes the jobs that match
+// the filters in the server's directory, never a running one; dry_run
+// only reports them.
+func TestDeleteByFilters(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a := s.runJob("true", obj{"tags": []string{"ci"}}).Job.JobID
+	b := s.started("sleep 60", "", obj{"tags": []string{"ci"}}).Job.JobID
+	c := s.runJob("true", obj{"tags": []string{"other"}}).Job.JobID
+	for _, id := range []string{a, c} {
+		if p, ok := supervisorOf(s.jobDir(id)); ok {
+			waitGone(t, p, 30*time.Second)
+		}
+	}
+	type bulk struct {
+		Bulk struct {
+			DryRun  bool `json:"dry_run"`
+			Deleted []struct {
+				JobID string `json:"job_id"`
+			} `json:"deleted"`
+			Kept map[string]int `json:"kept"`
+		} `json:"bulk"`
+	}
+	del := func(args obj) bulk {
+		t.Helper()
+		rep := s.call("delete", args)
+		if !rep.env.OK {
+			t.Fatalf("delete %v: %s", args, rep.text)
+		}
+		var v bulk
+		if err := json.Unmarshal([]byte(rep.text), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v := del(obj{"tag": "ci", "dry_run": true})
+	if len(v.Bulk.Deleted) != 1 || v.Bulk.Deleted[0].JobID != a || v.Bulk.Kept["running"] != 1 || !v.Bulk.DryRun {
+		t.Fatalf("dry run = %+v, want %s listed and the running job kept", v.Bulk, a)
+	}
+	s.ok("observe", obj{"job_id": a})
+	v = del(obj{"tag": "ci"})
+	if len(v.Bulk.Deleted) != 1 || v.Bulk.Deleted[0].JobID != a {
+		t.Fatalf("delete tag ci = %+v, want %s", v.Bulk, a)
+	}
+	s.fail("observe", obj{"job_id": a}, "job_not_found")
+	s.ok("observe", obj{"job_id": b})
+	s.ok("observe", obj{"job_id": c})
+	for _, c := range []struct {
+		args  obj
+		field string
+	}{
+		{obj{}, "job_id"},
+		{obj{"job_id": c, "tag": "ci"}, "job_id"},
+		{obj{"tag": "ci", "force": true}, "force"},
+		{obj{"state": "running"}, "state"},
+		{obj{"older_than": "soon"}, "older_than"},
+	} {
+		if e := s.fail("delete", c.args, "invalid_input"); e.Field != c.field {
+			t.Errorf("delete %v: field %q, want %q", c.args, e.Field, c.field)
+		}
+	}
+}

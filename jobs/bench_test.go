@@ -1,11 +1,15 @@
 package jobs
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/agent-exec/agent-exec/jobstore"
 )
 
 // BenchmarkRunTrue measures a whole run of `true`: create, launch the
@@ -71,6 +75,71 @@ func BenchmarkLineScanner(b *testing.B) {
 				}
 				l.close()
 			}
+		})
+	}
+}
+
+// fillRoot writes n finished jobs into store's root directly (the store's
+// fsyncs would make a 10 000-job root take minutes), each with a meta,
+// state, events file and a 2000-byte log.
+func fillRoot(b *testing.B, store *jobstore.Store, n int) {
+	b.Helper()
+	fin := jobstore.Time{Time: time.Now().Add(-time.Minute)}
+	for range n {
+		id := jobstore.NewID()
+		m, _ := json.Marshal(&jobstore.Meta{ID: id, Command: []string{"true"}, Cwd: "/", Streams: jobstore.StreamsMerged,
+			Tags: []string{}, CreatedAt: jobstore.Now()})
+		st, _ := json.Marshal(&jobstore.State{State: jobstore.StateExited, Run: 1, FinishedAt: &fin, UpdatedAt: fin})
+		if err := os.Mkdir(store.Dir(id), 0o700); err != nil {
+			b.Fatal(err)
+		}
+		for name, data := range map[string][]byte{jobstore.MetaFile: m, jobstore.StateFile: st,
+			jobstore.OutputLog: make([]byte, 2000), jobstore.EventsFile: []byte(`{"event":"created"}` + "\n")} {
+			if err := os.WriteFile(store.Path(id, name), data, 0o600); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkRunAutoGC10k measures a whole run of `true` on a root of 10 000
+// finished jobs, with the collection after each launch off, on with no
+// minimum interval (every launch starts a pass unless one still runs, each
+// scanning 1000 jobs and deleting up to 50 by the job count), and on with
+// the default minute between passes. A pass starts once the run has its
+// answer, so what it costs a launch is the CPU it takes from the next one.
+func BenchmarkRunAutoGC10k(b *testing.B) {
+	store, err := jobstore.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	fillRoot(b, store, 10000)
+	for _, c := range []struct {
+		auto     bool
+		interval time.Duration
+	}{{false, 0}, {true, 0}, {true, DefaultGCInterval}} {
+		b.Run(fmt.Sprintf("auto=%v/interval=%v", c.auto, c.interval), func(b *testing.B) {
+			cfg := DefaultGCConfig()
+			cfg.Auto, cfg.Interval = c.auto, c.interval
+			s, err := New(store, Options{Cwd: b.TempDir(), GC: &cfg})
+			if err != nil {
+				b.Fatal(err)
+			}
+			passes := 0
+			s.gcDone = func(_ *jobstore.GCResult, err error) {
+				if err == nil {
+					passes++ // not a skipped one (busy, or too recent)
+				}
+			}
+			for b.Loop() {
+				env, err := s.Run(b.Context(), &RunRequest{Definition: Definition{Command: Command{"true"}}}, nil)
+				if err != nil || env.Job.State != "exited" {
+					b.Fatalf("run = %+v, %v", env, err)
+				}
+			}
+			b.StopTimer()
+			s.Close()
+			b.ReportMetric(float64(passes)/float64(b.N), "passes/op")
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -325,6 +326,101 @@ func TestParseSize(t *testing.T) {
 	for _, in := range []string{"", "lots", "-1", "1x", "k", "1e30T"} {
 		if _, err := ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) error = nil, want one", in)
+		}
+	}
+}
+
+func TestDeleteBulk(t *testing.T) {
+	store, err := jobstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := newGCService(t, store)
+	s.gc.Auto = false
+	ctx := context.Background()
+	until := 20.0
+	run := func(d Definition) string {
+		t.Helper()
+		env, err := s.Run(ctx, &RunRequest{Definition: d, Observation: Observation{Until: &until}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l, err := store.LockSupervisor(env.Job.JobID); err == nil && env.Job.State != jobstore.StateRunning {
+			l.Unlock()
+		}
+		return env.Job.JobID
+	}
+	a := run(Definition{Command: Command{"true"}, Tags: []string{"ci"}})
+	zero := 0.0
+	bEnv, err := s.Run(ctx, &RunRequest{Definition: Definition{Command: Command{"sleep", "60"}, Tags: []string{"ci"}},
+		Observation: Observation{Until: &zero}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bEnv.Job.JobID
+	c := run(Definition{Command: Command{"true"}, Tags: []string{"other"}})
+	d := run(Definition{Command: Command{"true"}, Name: "web"})
+	ageJob(t, store, d, 10*24*time.Hour)
+	e, err := s.Create(ctx, &Definition{Command: Command{"true"}, Tags: []string{"ci"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := run(Definition{Command: Command{"true"}, Tags: []string{"ci"}, Cwd: t.TempDir()})
+
+	ids := func(env *Envelope) []string {
+		var out []string
+		for _, j := range env.Bulk.Deleted {
+			out = append(out, j.JobID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	sorted := func(v ...string) []string { slices.Sort(v); return v }
+
+	env, err := s.Delete(ctx, &DeleteRequest{Tag: "ci", DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(env); !slices.Equal(got, sorted(a, e.Job.JobID)) || env.Bulk.Kept[jobstore.KeepRunning] != 1 || !store.Exists(a) {
+		t.Fatalf("dry run by tag: deleted %v, kept %v; want %s and %s listed, the running one kept, nothing removed", got, env.Bulk.Kept, a, e.Job.JobID)
+	}
+	env, err = s.Delete(ctx, &DeleteRequest{Tag: "ci"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(env); !slices.Equal(got, sorted(a, e.Job.JobID)) || store.Exists(a) || !store.Exists(b) || !store.Exists(elsewhere) {
+		t.Fatalf("delete by tag: deleted %v; want only %s and %s (not the running one, not the one of another directory)", got, a, e.Job.JobID)
+	}
+	env, err = s.Delete(ctx, &DeleteRequest{OlderThan: json.RawMessage(`"7d"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(env); !slices.Equal(got, []string{d}) || env.Bulk.Deleted[0].Name != "web" || !store.Exists(c) {
+		t.Fatalf("delete older_than 7d: deleted %+v; want only %s", env.Bulk.Deleted, d)
+	}
+	env, err = s.Delete(ctx, &DeleteRequest{Tag: "ci", All: true, State: jobstore.StateExited})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(env); !slices.Equal(got, []string{elsewhere}) {
+		t.Fatalf("delete tag ci, state exited, all: deleted %v; want %s", got, elsewhere)
+	}
+
+	for _, c := range []struct {
+		req   DeleteRequest
+		field string
+	}{
+		{DeleteRequest{JobID: c, Tag: "ci"}, "job_id"},
+		{DeleteRequest{Tag: "ci", Force: true}, "force"},
+		{DeleteRequest{State: jobstore.StateRunning}, "state"},
+		{DeleteRequest{DryRun: true}, "job_id"},
+		{DeleteRequest{All: true}, "job_id"},
+		{DeleteRequest{OlderThan: json.RawMessage(`"soon"`)}, "older_than"},
+		{DeleteRequest{State: "bogus"}, "state"},
+	} {
+		_, err := s.Delete(ctx, &c.req)
+		if e := AsError(err); e.Code != CodeInvalidInput || e.Field != c.field {
+			t.Errorf("Delete(%+v) error = %v, want invalid_input on %s", c.req, err, c.field)
 		}
 	}
 }

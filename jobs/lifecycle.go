@@ -135,7 +135,7 @@ func (s *Service) Run(ctx context.Context, req *RunRequest, progress Progress) (
 		return nil, err
 	}
 	l.Unlock()
-	s.afterLaunch()
+	defer s.afterLaunch() // once this call has its answer
 	return s.observe(ctx, m.ID, &req.Observation, s.runView("run"), progress)
 }
 
@@ -273,7 +273,7 @@ func (s *Service) Start(ctx context.Context, req *StartRequest, progress Progres
 	if err := s.startCreated(id); err != nil {
 		return nil, err
 	}
-	s.afterLaunch()
+	defer s.afterLaunch() // once this call has its answer
 	return s.observe(ctx, id, &req.Observation, s.runView("start"), progress)
 }
 
@@ -318,7 +318,7 @@ func (s *Service) restart(ctx context.Context, typ, id string, sig syscall.Signa
 	if err != nil {
 		return nil, err
 	}
-	s.afterLaunch()
+	defer s.afterLaunch() // once this call has its answer
 	return s.observe(ctx, id, obs, s.runView(typ), progress)
 }
 
@@ -448,6 +448,9 @@ func (s *Service) Kill(ctx context.Context, req *KillRequest) (*Envelope, error)
 // Delete removes a job's directory; a running job only with Force, which
 // kills it first.
 func (s *Service) Delete(ctx context.Context, req *DeleteRequest) (*Envelope, error) {
+	if req.bulk() {
+		return s.deleteBulk(ctx, req)
+	}
 	id, err := s.store.Resolve(req.JobID)
 	if err != nil {
 		return nil, err

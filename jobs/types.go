@@ -111,8 +111,17 @@ type KillRequest struct {
 
 // DeleteRequest is the argument of Delete.
 type DeleteRequest struct {
-	JobID string `json:"job_id"`
+	JobID string `json:"job_id,omitempty"`
 	Force bool   `json:"force,omitempty"`
+	// Without JobID, the filters select the jobs to delete, scoped like
+	// list (Cwd, All); DryRun only reports them.
+	State     string          `json:"state,omitempty"`
+	Name      string          `json:"name,omitempty"`
+	Tag       string          `json:"tag,omitempty"`
+	OlderThan json.RawMessage `json:"older_than,omitempty"`
+	Cwd       string          `json:"cwd,omitempty"`
+	All       bool            `json:"all,omitempty"`
+	DryRun    bool            `json:"dry_run,omitempty"`
 }
 
 // ListRequest is the argument of List.
@@ -163,6 +172,8 @@ type Envelope struct {
 	Deleted bool   `json:"deleted,omitempty"`
 	// gc
 	GC *GCView `json:"gc,omitempty"`
+	// delete by filters
+	Bulk *BulkView `json:"bulk,omitempty"`
 
 	Error *Error `json:"error,omitempty"`
 }

@@ -28,7 +28,7 @@ var wantParams = map[string][]string{
 	"input": {"job_id", "text", "keys", "eof", "cols", "rows", "until", "wait_for", "idle_ms",
 		"stream", "max_bytes", "raw", "compress"},
 	"list":   {"state", "name", "tag", "cwd", "all", "limit"},
-	"delete": {"job_id", "force"},
+	"delete": {"job_id", "force", "state", "name", "tag", "older_than", "cwd", "all", "dry_run"},
 	"gc":     {"older_than", "max_jobs", "max_bytes", "unreadable", "dry_run"},
 }
 
@@ -444,7 +444,8 @@ var inputCases = []struct {
 	{"list", `{"all":"true"}`, ptr("all"), "must be a boolean"},
 	// delete
 	{"delete", `{"job_id":"abcd","force":true}`, nil, ""},
-	{"delete", `{"force":true}`, ptr("job_id"), "job_id: required"},
+	{"delete", `{"state":"exited","tag":"ci","older_than":"7d","all":true,"dry_run":true}`, nil, ""},
+	{"delete", `{"state":"running"}`, ptr("state"), "must be one of"},
 	{"delete", `{"job_id":"abcd","force":"yes"}`, ptr("force"), "force: must be a boolean"},
 	// gc
 	{"gc", `{}`, nil, ""},
@@ -639,6 +640,9 @@ func outputCases(t *testing.T) []outputCase {
 	add("gc", "nothing", envelope("gc", `"root":"/jobs","gc":{"older_than_s":0,"max_jobs":0,"max_bytes":0,"dry_run":true,"jobs":0,"scanned":0,"deleted":[],"freed_bytes":0,"kept":{},"remaining_bytes":0}`), true)
 	add("gc", "without gc", envelope("gc", `"root":"/jobs"`), false)
 	add("gc", "deleted without id", envelope("gc", `"root":"/jobs","gc":{"older_than_s":0,"max_jobs":0,"max_bytes":0,"dry_run":true,"jobs":0,"scanned":0,"deleted":[{"state":"exited","reason":"x","bytes":1}],"freed_bytes":0,"kept":{},"remaining_bytes":0}`), false)
+	add("delete", "bulk", envelope("delete", `"root":"/jobs","bulk":{"dry_run":true,"deleted":[{"job_id":"a1","state":"exited"}],"kept":{"running":1}}`), true)
+	add("delete", "bulk without kept", envelope("delete", `"root":"/jobs","bulk":{"dry_run":true,"deleted":[]}`), false)
+	add("delete", "neither", envelope("delete", `"root":"/jobs"`), false)
 	add("delete", "deleted false", envelope("delete", `"job_id":"01jz3k5m8q9r7t6v5w4x3y2z1a","deleted":false`), false)
 
 	for _, tool := range Tools() {
