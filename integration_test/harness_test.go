@@ -188,7 +188,9 @@ func (r *root) jobDirs(t *testing.T) []string {
 	}
 	var ids []string
 	for _, e := range ents {
-		if e.IsDir() {
+		// Hidden directories (the name index, a job being created or
+		// removed) are the store's, not jobs.
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
 			ids = append(ids, e.Name())
 		}
 	}

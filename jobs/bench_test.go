@@ -143,3 +143,32 @@ func BenchmarkRunAutoGC10k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNameCheck10k measures the name check of a named create in a
+// root of 10 000 finished jobs whose name is in use: with the name index
+// it reads the one job that holds the name (the index is built by the
+// first create, before the timer starts).
+func BenchmarkNameCheck10k(b *testing.B) {
+	s := newServiceB(b)
+	for i := range 10000 {
+		id := jobstore.NewID()
+		dir := s.store.Dir(id)
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			b.Fatal(err)
+		}
+		meta := fmt.Sprintf(`{"job_id":%q,"name":"job-%d","command":["true"],"shell":true,"cwd":"/","inherit_env":true,"kill_after_s":5,"streams":"merged","tags":[],"created_at":"2026-01-01T00:00:00.000Z"}`, id, i)
+		state := `{"state":"exited","reason":"exit","exit_code":0,"run":1,"updated_at":"2026-01-01T00:00:00.000Z"}`
+		if os.WriteFile(dir+"/meta.json", []byte(meta), 0o600) != nil || os.WriteFile(dir+"/state.json", []byte(state), 0o600) != nil {
+			b.Fatal("write job files")
+		}
+	}
+	if _, err := s.Create(b.Context(), &Definition{Command: Command{"true"}, Name: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Create(b.Context(), &Definition{Command: Command{"true"}, Name: "bench"}); codeOf(err) != CodeNameInUse {
+			b.Fatalf("create of a name in use = %v", err)
+		}
+	}
+}

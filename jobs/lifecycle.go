@@ -58,7 +58,7 @@ func (s *Service) createJob(m *jobstore.Meta, in *stdinSource) (*jobstore.Lock, 
 			return nil, err
 		}
 		defer l.Unlock()
-		if other, err := s.unfinishedNamed(m.Name, ""); err != nil {
+		if other, err := s.unfinishedNamed(m.Name, "", true); err != nil {
 			return nil, err
 		} else if other != "" {
 			return nil, nameInUse(m.Name, other)
@@ -66,7 +66,7 @@ func (s *Service) createJob(m *jobstore.Meta, in *stdinSource) (*jobstore.Lock, 
 	}
 	m.ID = jobstore.NewID()
 	m.CreatedAt = jobstore.Now()
-	return s.store.CreateLocked(m, func(dir string) error {
+	l, err := s.store.CreateLocked(m, func(dir string) error {
 		if in != nil {
 			if err := s.writeStdin(filepath.Join(dir, jobstore.StdinFile), in); err != nil {
 				return err
@@ -74,6 +74,17 @@ func (s *Service) createJob(m *jobstore.Meta, in *stdinSource) (*jobstore.Lock, 
 		}
 		return jobstore.AppendEventAt(filepath.Join(dir, jobstore.EventsFile), jobstore.Event{Event: "created"})
 	})
+	if err != nil || m.Name == "" {
+		return l, err
+	}
+	if err := s.store.SetNameHolder(m.Name, m.ID); err != nil {
+		// Not indexed, the name would not be guarded: take the job back
+		// (it is locked, and nothing runs it).
+		_ = s.store.Remove(m.ID)
+		l.Unlock()
+		return nil, err
+	}
+	return l, nil
 }
 
 func nameInUse(name, id string) *Error {
@@ -83,8 +94,39 @@ func nameInUse(name, id string) *Error {
 }
 
 // unfinishedNamed returns the id of a job named name, other than job
-// except, that is created or running, or "".
-func (s *Service) unfinishedNamed(name, except string) (string, error) {
+// except, that is created or running, or "". It reads the one job the name
+// index points to (see [jobstore.Store.NameHolder]). When the index is not
+// complete yet, a caller holding the name lock (locked) builds it by one
+// scan of every job; any other caller scans for name alone.
+func (s *Service) unfinishedNamed(name, except string, locked bool) (string, error) {
+	holder, complete, err := s.store.NameHolder(name)
+	if err != nil {
+		return "", err
+	}
+	if !complete {
+		if !locked {
+			return s.scanUnfinishedNamed(name, except)
+		}
+		holders, err := s.scanUnfinished()
+		if err != nil {
+			return "", err
+		}
+		if err := s.store.CompleteNameIndex(holders); err != nil {
+			return "", err
+		}
+		holder = holders[name]
+	}
+	if holder == "" || holder == except {
+		return "", nil
+	}
+	if _, st, err := s.current(holder); err == nil && !jobstore.Terminal(st.State) {
+		return holder, nil
+	}
+	return "", nil
+}
+
+// scanUnfinishedNamed is unfinishedNamed by reading every job.
+func (s *Service) scanUnfinishedNamed(name, except string) (string, error) {
 	ids, err := s.store.WithName(name)
 	if err != nil {
 		return "", err
@@ -100,6 +142,34 @@ func (s *Service) unfinishedNamed(name, except string) (string, error) {
 	return "", nil
 }
 
+// scanUnfinished reads every job and returns, for each name, the newest
+// job of that name that is created or running.
+func (s *Service) scanUnfinished() (map[string]string, error) {
+	entries, err := s.store.List(func(m *jobstore.Meta) bool { return m.Name != "" })
+	if err != nil {
+		return nil, err
+	}
+	holders := make(map[string]string)
+	for _, e := range entries {
+		if e.Err != nil || e.Meta == nil || e.State == nil {
+			continue
+		}
+		if _, seen := holders[e.Meta.Name]; seen {
+			continue
+		}
+		st := e.State
+		if st.State == jobstore.StateRunning {
+			if st, err = s.checkSupervisor(e.ID, st); err != nil {
+				continue
+			}
+		}
+		if !jobstore.Terminal(st.State) {
+			holders[e.Meta.Name] = e.ID
+		}
+	}
+	return holders, nil
+}
+
 // Run creates a job, starts it and observes it: the common path.
 func (s *Service) Run(ctx context.Context, req *RunRequest, progress Progress) (*Envelope, error) {
 	if err := s.checkObservation(&req.Observation, false); err != nil {
@@ -110,7 +180,7 @@ func (s *Service) Run(ctx context.Context, req *RunRequest, progress Progress) (
 		return nil, err
 	}
 	if m.Name != "" && req.IfRunning != "" && req.IfRunning != IfRunningError {
-		if other, err := s.unfinishedNamed(m.Name, ""); err != nil {
+		if other, err := s.unfinishedNamed(m.Name, "", false); err != nil {
 			return nil, err
 		} else if other != "" {
 			if req.IfRunning == IfRunningAttach {
@@ -199,10 +269,13 @@ func (s *Service) admit(id, name string) (release func(), err error) {
 		}
 	}()
 	if name != "" {
-		if other, err := s.unfinishedNamed(name, id); err != nil {
+		if other, err := s.unfinishedNamed(name, id, true); err != nil {
 			return nil, err
 		} else if other != "" {
 			return nil, nameInUse(name, other)
+		}
+		if err := s.store.SetNameHolder(name, id); err != nil {
+			return nil, err
 		}
 	}
 	if s.opt.MaxRunning > 0 {

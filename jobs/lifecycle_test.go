@@ -442,3 +442,32 @@ func TestCancelledWait(t *testing.T) {
 		t.Fatalf("cancelled wait = %+v, job %s; want reason cancelled, job still running", ob.Wait, ob.Job.State)
 	}
 }
+
+// TestNameIndexBuiltFromOldRoot: a root whose named jobs predate the name
+// index (a created job holds "svc") still refuses a second "svc"; once the
+// holder is deleted, the name is free.
+func TestNameIndexBuiltFromOldRoot(t *testing.T) {
+	s := newService(t)
+	old := &jobstore.Meta{ID: jobstore.NewID(), Name: "svc", Command: []string{"true"}, Shell: true, Cwd: "/",
+		Streams: jobstore.StreamsMerged, Tags: []string{}, CreatedAt: jobstore.Now()}
+	if err := s.store.Create(old); err != nil { // as an older version did: no index
+		t.Fatal(err)
+	}
+	_, err := s.Create(t.Context(), &Definition{Command: Command{"true"}, Name: "svc"})
+	if codeOf(err) != CodeNameInUse {
+		t.Fatalf("Create of a name an old created job holds = %v, want name_in_use", err)
+	}
+	if e := AsError(err); e.Details["job_id"] != old.ID {
+		t.Errorf("name_in_use names %v, want %s", e.Details["job_id"], old.ID)
+	}
+	if _, err := s.Delete(t.Context(), &DeleteRequest{JobID: old.ID}); err != nil {
+		t.Fatal(err)
+	}
+	env, err := s.Create(t.Context(), &Definition{Command: Command{"true"}, Name: "svc"})
+	if err != nil {
+		t.Fatalf("Create once the holder is gone = %v", err)
+	}
+	if _, err := s.Create(t.Context(), &Definition{Command: Command{"true"}, Name: "svc"}); codeOf(err) != CodeNameInUse {
+		t.Errorf("second Create while %s is created = %v, want name_in_use", env.Job.JobID, err)
+	}
+}
