@@ -82,6 +82,15 @@ type Input struct {
 	// Command is the job's command: one element is a shell command line,
 	// more are an argv. It picks the summarizer; nil means "by shape only".
 	Command []string
+	// Holes, when not nil, are the indexes of lines of Text that stand
+	// for bytes of the log that are not in Text (a caller that examines
+	// only parts of a long log joins them with one blank line each, whose
+	// LineEnds entry is where the next part starts). A hole is never
+	// shown: it is always inside a marker, which then counts bytes, not
+	// lines, and a text with holes is always selected from (in auto too),
+	// within MaxBytes but not necessarily shorter than Text. Holes need
+	// LineEnds; invalid indexes are ignored.
+	Holes []int
 	// MaxBytes bounds the returned text; it must be positive.
 	MaxBytes int
 	// Mode is the requested mode; "" means [Auto]. An unknown mode is
@@ -170,7 +179,7 @@ func Compress(in Input) (text string, rep Report, applied bool) {
 	if (mode == Auto || mode == Always) && Masks(in.Command) {
 		in.Text, in.LineEnds, masked = maskEnv(in.Text, in.LineEnds, in.Start)
 	}
-	if mode == Auto && len(in.Text) <= in.MaxBytes {
+	if mode == Auto && len(in.Text) <= in.MaxBytes && len(in.Holes) == 0 {
 		if masked == 0 {
 			return unchanged(strategyFits)
 		}
@@ -184,6 +193,13 @@ func Compress(in Input) (text string, rep Report, applied bool) {
 	rep.Kind, rep.Strategy = s.kind, s.strategy
 	s.classify(d)
 	d.finish(s.edges, s.distinct, s.errorLines)
+	holes := 0
+	for _, h := range in.Holes {
+		if h >= 0 && h < d.n && d.tier[h] != tierHole {
+			d.tier[h], d.label[h] = tierHole, labelNone
+			holes++
+		}
+	}
 
 	fill := fillNone
 	switch {
@@ -193,14 +209,14 @@ func Compress(in Input) (text string, rep Report, applied bool) {
 		fill = fillAll
 	}
 	out, kept, ok := newSelection(d, in).run(fill)
-	if !ok || len(out) > in.MaxBytes || len(out) >= len(original) {
+	if !ok || len(out) > in.MaxBytes || len(out) >= len(original) && holes == 0 {
 		t, r, a := unchanged(strategyGuard)
 		r.Kind = s.kind
 		return t, r, a
 	}
 	rep.ReturnedBytes = len(out)
 	rep.KeptLines = kept
-	rep.OmittedLines = d.n - kept
+	rep.OmittedLines = d.n - kept - holes
 	return out, rep, true
 }
 

@@ -54,7 +54,8 @@
 // # Guarantees
 //
 // The returned text is valid UTF-8 when the input is, is never longer than
-// Input.MaxBytes, and is shorter than Input.Text whenever applied is true;
+// Input.MaxBytes, and is shorter than Input.Text whenever applied is true
+// (unless Input.Holes says Text is only parts of the span);
 // when Compress cannot do that (or when mode says not to), applied is false
 // and the text is Input.Text unchanged, for the caller to show as it would
 // have without this package.

@@ -30,6 +30,9 @@ const (
 	// tierNoise: passing tests, repeats, progress updates, hints: kept
 	// last, by auto's filling, and never for test runs.
 	tierNoise
+	// tierHole: a line that stands for bytes of the log not examined
+	// ([Input.Holes]): never kept, always inside a marker.
+	tierHole
 
 	numTiers
 	// tierUnset marks a line no summarizer classified yet.

@@ -111,7 +111,8 @@ func newSelection(d *doc, in Input) *selection {
 			longest = labelText[l]
 		}
 	}
-	s.markerCost = len(formatMarker(d.n, split, longest, longest != "", maxOff, maxOff)) + 1
+	s.markerCost = max(len(formatMarker(d.n, split, longest, longest != "", maxOff, maxOff)),
+		len(formatBytesMarker(maxOff, maxOff, maxOff))) + 1
 	return s
 }
 
@@ -186,6 +187,9 @@ func (s *selection) add(i int) bool {
 	if s.kept[i] {
 		return true
 	}
+	if s.pieces[i].tier == tierHole {
+		return false
+	}
 	leftGap := i > 0 && !s.kept[i-1]
 	rightGap := i < len(s.pieces)-1 && !s.kept[i+1]
 	delta := int(s.pieces[i].end - s.pieces[i].start)
@@ -257,7 +261,7 @@ func (s *selection) closeCheapGaps() {
 			n += int(s.pieces[j].end - s.pieces[j].start)
 			j++
 		}
-		if (i > 0 || j < len(s.pieces)) && n < s.markerCost && n <= len(s.marker(i, j)) {
+		if (i > 0 || j < len(s.pieces)) && n < s.markerCost && n <= len(s.marker(i, j)) && !s.hasHole(i, j) {
 			for k := i; k < j; k++ {
 				s.kept[k] = true
 			}
@@ -331,8 +335,28 @@ func (s *selection) render() (string, int) {
 	return b.String(), keptLines
 }
 
+// hasHole reports whether the pieces [i, j) hold a hole.
+func (s *selection) hasHole(i, j int) bool {
+	for k := i; k < j; k++ {
+		if s.pieces[k].tier == tierHole {
+			return true
+		}
+	}
+	return false
+}
+
+// formatBytesMarker formats the marker of an omitted run of a log that
+// holds bytes that were not examined: it counts bytes, not lines.
+func formatBytesMarker(n, a, b int64) string {
+	return fmt.Sprintf("[... %d bytes omitted (offsets %d-%d); read with offset=%d ...]\n", n, a, b, a)
+}
+
 // marker returns the marker line for the omitted pieces [i, j).
 func (s *selection) marker(i, j int) string {
+	if s.hasHole(i, j) {
+		a, b := s.rawStart(i), s.rawEnd(j-1)
+		return formatBytesMarker(b-a, a, b)
+	}
 	full, partial := 0, 0
 	if s.pieces[i].nseg == 0 {
 		partial++ // the omission starts inside a line

@@ -3,6 +3,7 @@ package jobs
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -88,5 +89,107 @@ func TestRunMasksEnvSecrets(t *testing.T) {
 	}, Observation: Observation{Compress: "off"}})
 	if !strings.Contains(raw.Output.Text, "GITHUB_TOKEN="+token) {
 		t.Fatalf("compress off does not show the raw value")
+	}
+}
+
+// bigLogScript writes a log of about mib MiB: a fatal first line, INFO
+// lines, one ERROR line with a stack line in the middle, and more INFO
+// lines.
+func bigLogScript(t *testing.T, mib int) string {
+	t.Helper()
+	script := filepath.Join(t.TempDir(), "gen.py")
+	src := `import sys
+w = sys.stdout.write
+w("fatal: config file /etc/app.toml: unknown key 'listen_adress'\n")
+line = "2026-12-01T10:00:00.000Z INFO request handled path=/api/items status=200 dur=12ms %08d\n"
+n = ` + strconv.Itoa(mib) + ` * 1024 * 1024 // len(line % 0) // 2
+for i in range(n):
+    w(line % i)
+w("2026-12-01T10:05:00.000Z ERROR database connection lost: read tcp 10.0.0.7:5432: i/o timeout\n")
+w("    at db.(*Pool).Get (pool.go:88)\n")
+for i in range(n):
+    w(line % i)
+`
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return script
+}
+
+// A log much larger than what compression reads whole keeps its first
+// line and the error in its middle, in run and in observe with compress.
+func TestCompressBigLogKeepsHeadAndMiddleError(t *testing.T) {
+	s := newService(t)
+	script := bigLogScript(t, 24)
+	until := 30.0
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"python3", script}},
+		Observation: Observation{Until: &until}})
+	if env.Job.State != "exited" {
+		t.Fatalf("job = %+v", env.Job)
+	}
+	const first = "fatal: config file /etc/app.toml: unknown key 'listen_adress'"
+	const middle = "ERROR database connection lost: read tcp 10.0.0.7:5432: i/o timeout"
+	check := func(what string, out *OutputView) {
+		t.Helper()
+		if out.TotalBytes < 20<<20 || len(out.Text) > DefaultMaxBytes {
+			t.Fatalf("%s: %d bytes of text from %d", what, len(out.Text), out.TotalBytes)
+		}
+		for _, want := range []string{first, middle} {
+			if !strings.Contains(out.Text, want) {
+				t.Errorf("%s lost %q:\n%s", what, want, out.Text[:min(len(out.Text), 2000)])
+			}
+		}
+		if strings.Contains(out.Text, "not examined") {
+			t.Errorf("%s: part of the log was not examined", what)
+		}
+	}
+	check("run", env.Output)
+	obs, err := s.Observe(t.Context(), &StartRequest{JobID: env.Job.JobID, Observation: Observation{Compress: "always"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("observe compress always", obs.Output)
+}
+
+// The notable index is extended from where it stopped: a second call
+// scans only the bytes written since, and finds what they hold.
+func TestNotableIndexIsIncremental(t *testing.T) {
+	dir := t.TempDir()
+	logPath, idx := filepath.Join(dir, "output.log"), filepath.Join(dir, notableIndexName("output"))
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	write := func(s string) int64 {
+		t.Helper()
+		if _, err := f.WriteString(s); err != nil {
+			t.Fatal(err)
+		}
+		st, _ := f.Stat()
+		return st.Size()
+	}
+	size := write(strings.Repeat("ok line\n", 1000) + "error: first\n" + strings.Repeat("ok line\n", 10) + "error: unfinished")
+	lines, err := extendNotable(logPath, idx, size)
+	if err != nil || len(lines) != 1 || lines[0].off != 8000 {
+		t.Fatalf("first scan = %v, %v; want the line at 8000", lines, err)
+	}
+	// The unfinished line was left for later; once finished, it is found,
+	// with what follows it.
+	size = write(" now\n" + strings.Repeat("fine\n", 5) + "panic: second\n")
+	lines, err = extendNotable(logPath, idx, size)
+	if err != nil || len(lines) != 3 || lines[1].off != 8093 {
+		t.Fatalf("second scan = %v, %v; want three lines, the unfinished one at 8093", lines, err)
+	}
+	st, _ := os.Stat(idx)
+	if st.Size() != notableHeader+3*notableRecord || st.Mode().Perm() != 0o600 {
+		t.Fatalf("index is %d bytes, mode %v", st.Size(), st.Mode())
+	}
+	// An index of another log starts again.
+	if err := os.WriteFile(idx, []byte("garbage that is not an index at all, longer than a header"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if lines, err = extendNotable(logPath, idx, size); err != nil || len(lines) != 3 {
+		t.Fatalf("after damage = %v, %v", lines, err)
 	}
 }

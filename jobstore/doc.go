@@ -10,6 +10,7 @@
 //	<root>/<job_id>/stdin.bin       the job's standard input, when one was given
 //	<root>/<job_id>/secrets.json    values of masked variables the runs inherited (see [SecretsFile])
 //	<root>/<job_id>/events.ndjson   lifecycle events, one JSON object a line
+//	<root>/<job_id>/notable.<stream>.idx  offsets of a log's error lines, built by readers (package jobs)
 //	<root>/<job_id>/job.lock        held (flock) by whoever starts, restarts, kills or deletes the job
 //	<root>/<job_id>/supervisor.lock held (flock) by the job's supervisor for as long as it lives
 //	<root>/<job_id>/supervisor.log  the supervisor's own diagnostics
