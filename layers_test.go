@@ -24,10 +24,10 @@ var layers = map[string]int{
 	"jobstore":          0, "output": 0, "compress": 0, "screen": 0, "schemas": 0, "version": 0,
 	"supervisor": 1,
 	"jobs":       2,
-	"tools":      3,
-	"mcphttp":    4,
-	"cli":        5,
-	".":          6, // the main package
+	"tools":      3, "config": 3, // config reads jobs' defaults and parsers
+	"mcphttp": 4,
+	"cli":     5,
+	".":       6, // the main package
 }
 
 // TestLayers fails when a package imports one of the same or a higher rank
