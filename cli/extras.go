@@ -102,7 +102,7 @@ complete -c agent-exec -n 'not __fish_use_subcommand' -a '(agent-exec __complete
 // completionVerbs are the verbs offered by the completion scripts.
 var completionVerbs = []string{
 	"run", "create", "start", "restart", "observe", "kill", "delete", "list", "ps", "logs", "input",
-	"attach", "gc", "config", "schema", "completions", "install-skill", "version", "mcp", "help",
+	"attach", "tag", "gc", "config", "schema", "completions", "install-skill", "version", "mcp", "help",
 }
 
 // completionsVerb prints the completion script of a shell.

@@ -31,6 +31,7 @@ var verbs = map[string]verb{
 	"input":   inputVerb,
 	"attach":  attachVerb,
 	"gc":      gcVerb,
+	"tag":     tagVerb,
 	"config":  configVerb,
 
 	"schema":        schemaVerb,
@@ -331,7 +332,7 @@ func deleteVerb(ctx context.Context, inv *invocation, args []string) int {
 func listFlags(fs *flagSet, req *jobs.ListRequest) {
 	fs.StringVar(&req.State, "state", "", "only jobs in `state` created, running, exited, killed or failed")
 	fs.StringVar(&req.Name, "name", "", "only jobs named `name`")
-	fs.Var(stringList{&req.Tags}, "tag", "only jobs tagged `tag` (repeatable: jobs with every one of them)")
+	fs.Var(stringList{&req.Tags}, "tag", "only jobs tagged `tag` (repeatable: jobs with every one of them; a trailing * matches a prefix: ns.*)")
 	fs.StringVar(&req.Cwd, "cwd", "", "only jobs whose directory is `dir` or below it")
 	fs.BoolVar(&req.All, "all", false, "jobs of every directory (default: the current one and below)")
 	fs.IntVar(&req.Limit, "limit", 0, "at most `n` jobs, newest first (default 50; 0: all)")

@@ -76,6 +76,9 @@ func TestHTTPEveryTool(t *testing.T) {
 	if k.Job.State != "killed" {
 		t.Errorf("kill: state %s", k.Job.State)
 	}
+	if u := s.ok("update", obj{"job_id": "echoer", "tags": []string{"http.tag"}}); !slices.Equal(u.Job.Tags, []string{"http.tag"}) {
+		t.Errorf("update: tags %v", u.Job.Tags)
+	}
 	if jobs := s.listAll(); len(jobs) != 2 {
 		t.Errorf("list: %d jobs, want 2", len(jobs))
 	}

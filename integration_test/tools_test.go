@@ -14,7 +14,7 @@ import (
 )
 
 // toolNames are the tools of DESIGN.md §4.
-var toolNames = []string{"run", "create", "start", "restart", "kill", "observe", "input", "list", "delete", "gc"}
+var toolNames = []string{"run", "create", "start", "restart", "kill", "observe", "input", "list", "update", "delete", "gc"}
 
 // rawMessages returns every JSON-RPC message the server wrote so far,
 // failing the test on anything on its stdout that is not one.

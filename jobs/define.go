@@ -100,17 +100,8 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 	default:
 		return nil, nil, invalid("if_running", "must be error, attach or restart, not %q", d.IfRunning)
 	}
-	if len(d.Tags) > MaxTags {
-		return nil, nil, invalid("tags", "at most %d tags", MaxTags)
-	}
-	for _, t := range d.Tags {
-		if err := jobstore.ValidateName(t); err != nil {
-			return nil, nil, invalid("tags", "%q: %v", t, err)
-		}
-	}
-	m.Tags = dedupe(d.Tags)
-	if m.Tags == nil {
-		m.Tags = []string{}
+	if m.Tags, err = checkTags(d.Tags); err != nil {
+		return nil, nil, err
 	}
 	in, err := s.checkStdin(d)
 	if err != nil {
@@ -118,6 +109,24 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 	}
 	m.Stdin = in != nil
 	return m, in, nil
+}
+
+// checkTags checks a job's tags and returns them without repeats (an
+// empty list, never nil).
+func checkTags(tags []string) ([]string, error) {
+	if len(tags) > MaxTags {
+		return nil, invalid("tags", "at most %d tags", MaxTags)
+	}
+	for _, t := range tags {
+		if err := jobstore.ValidateName(t); err != nil {
+			return nil, invalid("tags", "%q: %v", t, err)
+		}
+	}
+	out := dedupe(tags)
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
 }
 
 func orDefault(v, def int) int {

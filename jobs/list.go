@@ -12,7 +12,8 @@ import (
 
 // List returns jobs newest first: by default those whose cwd is inside the
 // service's working directory, every job with All, filtered by state, name,
-// tags (a job must carry Tag and every one of Tags) and cwd, at most Limit
+// tags (a job must carry Tag and every one of Tags; a trailing * makes one a
+// prefix) and cwd, at most Limit
 // of them (every one with NoLimit).
 func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error) {
 	switch req.State {
@@ -30,8 +31,8 @@ func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error)
 		tags = append([]string{req.Tag}, tags...)
 	}
 	for _, t := range tags {
-		if err := jobstore.ValidateName(t); err != nil {
-			return nil, invalid("tag", "%v", err)
+		if err := jobstore.ValidateName(strings.TrimSuffix(t, "*")); err != nil {
+			return nil, invalid("tag", "%v (a trailing * matches a prefix: ns.*)", err)
 		}
 	}
 	limit := req.Limit
@@ -96,14 +97,24 @@ func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error)
 	return env, nil
 }
 
-// hasTags reports whether have holds every one of want.
+// hasTags reports whether have holds every one of want. A wanted tag
+// ending in * is a prefix: any tag that starts with what precedes the *
+// matches it (ns.* matches ns.web and ns.db).
 func hasTags(have, want []string) bool {
 	for _, t := range want {
-		if !slices.Contains(have, t) {
+		if !hasTag(have, t) {
 			return false
 		}
 	}
 	return true
+}
+
+func hasTag(have []string, want string) bool {
+	prefix, isPrefix := strings.CutSuffix(want, "*")
+	if !isPrefix {
+		return slices.Contains(have, want)
+	}
+	return slices.ContainsFunc(have, func(t string) bool { return strings.HasPrefix(t, prefix) })
 }
 
 // scope is the directories a list covers: a job is in it when its cwd is

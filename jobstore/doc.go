@@ -4,7 +4,7 @@
 //
 // Layout (every directory 0700, every file 0600):
 //
-//	<root>/<job_id>/meta.json       the definition, written once at create
+//	<root>/<job_id>/meta.json       the definition, written at create (only its tags change later)
 //	<root>/<job_id>/state.json      the current status, replaced atomically
 //	<root>/<job_id>/output.log      merged stdout+stderr (stdout.log and stderr.log when separate)
 //	<root>/<job_id>/stdin.bin       the job's standard input, when one was given

@@ -6,9 +6,9 @@ const (
 	StreamsSeparate = "separate"
 )
 
-// Meta is a job's definition, meta.json. It is written once, when the job is
-// created, and never changes afterwards: every run of the job (start and each
-// restart) runs this definition.
+// Meta is a job's definition, meta.json. It is written when the job is
+// created and, but for its tags ([Store.SetTags]), never changes afterwards:
+// every run of the job (start and each restart) runs this definition.
 //
 // Env holds the real values of the variables the job was given, masked ones
 // included, because a restart must reproduce them; the file is 0600. Mask
@@ -71,4 +71,17 @@ func (m *Meta) MaskedValues() []string {
 		}
 	}
 	return vals
+}
+
+// SetTags replaces job id's tags in its meta.json (atomically). Tags are
+// the one part of a definition that changes after create: they label the
+// job and no run reads them. The caller holds the job's operation lock and
+// has validated tags.
+func (s *Store) SetTags(id string, tags []string) error {
+	var m Meta
+	if err := s.readJSON(id, MetaFile, &m); err != nil {
+		return err
+	}
+	m.Tags = tags
+	return s.writeJSON(id, MetaFile, &m)
 }

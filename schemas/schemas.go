@@ -40,7 +40,7 @@ import (
 var files embed.FS
 
 // tools is the order of Tools: the order of the tool table in DESIGN.md.
-var tools = []string{"run", "create", "start", "restart", "kill", "observe", "input", "list", "delete", "gc"}
+var tools = []string{"run", "create", "start", "restart", "kill", "observe", "input", "list", "update", "delete", "gc"}
 
 // Tools lists the tool names that have schemas, in a stable order.
 func Tools() []string {

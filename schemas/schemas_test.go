@@ -28,13 +28,14 @@ var wantParams = map[string][]string{
 	"input": {"job_id", "text", "keys", "eof", "cols", "rows", "until", "wait_for", "idle_ms",
 		"stream", "max_bytes", "raw", "compress"},
 	"list":   {"state", "name", "tag", "cwd", "all", "limit"},
+	"update": {"job_id", "tags"},
 	"delete": {"job_id", "force", "state", "name", "tag", "older_than", "cwd", "all", "dry_run"},
 	"gc":     {"older_than", "max_jobs", "max_bytes", "unreadable", "dry_run"},
 }
 
 func TestTools(t *testing.T) {
 	got := Tools()
-	want := []string{"run", "create", "start", "restart", "kill", "observe", "input", "list", "delete", "gc"}
+	want := []string{"run", "create", "start", "restart", "kill", "observe", "input", "list", "update", "delete", "gc"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Tools() = %v, want %v", got, want)
 	}
@@ -442,6 +443,15 @@ var inputCases = []struct {
 	{"list", `{"tag":"a b"}`, ptr("tag"), "tag: must be 1 to 64"},
 	{"list", `{"tags":["a"]}`, ptr("tags"), `unknown argument "tags"`},
 	{"list", `{"all":"true"}`, ptr("all"), "must be a boolean"},
+	{"list", `{"tag":"ns.*"}`, nil, ""},
+	{"list", `{"tag":"*"}`, ptr("tag"), "tag: must be 1 to 64"},
+	{"list", `{"tag":"a**"}`, ptr("tag"), "tag: must be 1 to 64"},
+	// update
+	{"update", `{"job_id":"web","tags":["ns.web","b"]}`, nil, ""},
+	{"update", `{"job_id":"web","tags":[]}`, nil, ""},
+	{"update", `{"job_id":"web"}`, ptr("tags"), "tags: required"},
+	{"update", `{"job_id":"web","tags":["a b"]}`, ptr("tags"), "tags[0]: must be 1 to 64"},
+	{"update", `{"job_id":"web","tags":[],"name":"x"}`, ptr("name"), `unknown argument "name"`},
 	// delete
 	{"delete", `{"job_id":"abcd","force":true}`, nil, ""},
 	{"delete", `{"state":"exited","tag":"ci","older_than":"7d","all":true,"dry_run":true}`, nil, ""},
@@ -620,6 +630,8 @@ func outputCases(t *testing.T) []outputCase {
 	add("input", "negative written", envelope("input", `"job":`+runningJob+`,"output":`+window+`,"wait":`+matchedWait+`,"input":{"bytes":1,"written":-1,"eof":false,"resized":false}`), false)
 	add("create", "created", envelope("create", `"job":`+createdJob), true)
 	add("create", "without job", envelope("create", `"job_id":"x"`), false)
+	add("update", "updated", envelope("update", `"job":`+createdJob), true)
+	add("update", "without job", envelope("update", `"job_id":"x"`), false)
 	add("kill", "killed", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM","escalated":false`), true)
 	add("kill", "escalated", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM","escalated":true`), true)
 	add("kill", "already finished", envelope("kill", `"job":`+killedJob+`,"signal":"SIGTERM","escalated":false,"already_finished":true`), true)

@@ -375,8 +375,9 @@ func keywordMessage(k jsonschema.ErrorKind) string {
 // patternHints say in words what the schemas' patterns want; a model acts
 // on words more reliably than on a regular expression.
 var patternHints = map[string]string{
-	"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$": "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-	"^[A-Za-z0-9][A-Za-z0-9+-]*$":       "a signal name such as TERM, SIGTERM or RTMIN+6, or a number",
+	"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$":     "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+	"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\*?$": "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, then an optional * (a prefix)",
+	"^[A-Za-z0-9][A-Za-z0-9+-]*$":           "a signal name such as TERM, SIGTERM or RTMIN+6, or a number",
 }
 
 // path renders an instance location: the argument, then [i] for array

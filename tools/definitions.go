@@ -91,6 +91,12 @@ func definitions(svc *jobs.Service) []toolDef {
 			handle("list", func(ctx context.Context, r *jobs.ListRequest, _ jobs.Progress) (*jobs.Envelope, error) {
 				return svc.List(ctx, r)
 			})},
+		{newTool("update", "Change a job's tags",
+			"Replace the tags of a job in any state (an empty array removes them); its runs are not affected.",
+			hints{idempotent: true}),
+			handle("update", func(ctx context.Context, r *jobs.UpdateRequest, _ jobs.Progress) (*jobs.Envelope, error) {
+				return svc.Update(ctx, r)
+			})},
 		{newTool("delete", "Delete a finished job",
 			"Remove a job's directory and logs. A running job is refused unless force=true, which kills it first.",
 			hints{destructive: true, idempotent: true}),

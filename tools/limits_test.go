@@ -83,6 +83,10 @@ var limitTools = []struct {
 		_, err := s.Input(ctx, r, nil)
 		return err
 	})},
+	{"update", `{"job_id":"nosuchjob","tags":[]}`, check(func(ctx context.Context, s *jobs.Service, r *jobs.UpdateRequest) error {
+		_, err := s.Update(ctx, r)
+		return err
+	})},
 	{"list", `{}`, check(func(ctx context.Context, s *jobs.Service, r *jobs.ListRequest) error {
 		_, err := s.List(ctx, r)
 		return err
