@@ -155,3 +155,17 @@ func TestWaitForPortOfTheJob(t *testing.T) {
 		t.Errorf("own server: wait = %+v (%q), want port_open", srv.Wait, srv.Output.Text)
 	}
 }
+
+// TestWaitForFloodEndsByDeadline: a wait_for that cannot keep up with a
+// flood of output still ends at its deadline.
+func TestWaitForFloodEndsByDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 64 MB")
+	}
+	t.Parallel()
+	s := startServer(t)
+	env := s.runJob("yes | head -c 64000000", obj{"wait_for": "(?i)nope", "until": 1})
+	if env.Wait.Reason != "deadline" {
+		t.Errorf("wait = %+v, want deadline: the scan held the call past until", env.Wait)
+	}
+}

@@ -43,11 +43,14 @@ const (
 
 func newEchoSkip(input []byte, from int64) *echoSkip {
 	e := &echoSkip{from: from, pos: from}
+	// The keys' escape sequences (arrows, function keys) are not echoed
+	// as typed: keep the plain characters only.
 	for _, c := range input {
-		if c >= 0x20 && c != 0x7f {
+		if !e.skip(c) {
 			e.want = append(e.want, c)
 		}
 	}
+	e.esc = escNone
 	return e
 }
 

@@ -181,6 +181,7 @@ func TestEchoSkip(t *testing.T) {
 		{"x", "y", 0},                 // not the echo
 		{"\x03", "^C\r\n$ ", 0},       // a control key's ^C is output
 		{"héllo\r", "héllo\r\nok", 8}, // UTF-8 echoed byte for byte
+		{"\x1b[Ax\r", "x\r\nok", 3},   // a key's escape sequence is not echoed as typed
 	}
 	for _, c := range cases {
 		e := newEchoSkip([]byte(c.input), 100)
