@@ -273,9 +273,13 @@ func observeVerb(ctx context.Context, inv *invocation, args []string) int {
 	var req jobs.StartRequest
 	fs := newFlagSet("observe", "observe [flags] JOB")
 	observeFlags(fs, &req.Observation, true)
+	fs.BoolVar(&req.Forever, "forever", false, "wait with no deadline (not capped like --until) until the job ends or the wait is satisfied; ctrl-c ends the wait (cancelled)")
 	fs.addAliases()
 	if code, ok := fs.parseJob(inv, args, &req.JobID); !ok {
 		return code
+	}
+	if req.Forever && req.Until != nil {
+		return fs.usageError(inv.stdio, errors.New("--forever waits with no deadline: give it or --until, not both"))
 	}
 	return inv.doJob(ctx, fs, func(ctx context.Context, svc *jobs.Service) (*jobs.Envelope, error) {
 		return svc.Observe(ctx, &req, nil)

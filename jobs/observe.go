@@ -47,6 +47,9 @@ func (s *Service) Observe(ctx context.Context, req *StartRequest, progress Progr
 
 func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
 	if o.Until != nil {
+		if o.Forever {
+			return invalid("until", "give until or forever, not both")
+		}
 		if _, err := secondsArg("until", *o.Until, MaxSeconds); err != nil {
 			return err
 		}
@@ -125,7 +128,14 @@ func streamLog(m *jobstore.Meta, stream string) (name, file string, err error) {
 	return "", "", invalid("stream", "job %s merges stdout and stderr into one stream: ask for output", m.ID)
 }
 
+// Forever is the wait of an Observation with Forever set: a century,
+// which no timer overflows on; wait.until_s reports it.
+const Forever = 100 * 365 * 24 * time.Hour
+
 func (s *Service) until(o *Observation, def time.Duration) time.Duration {
+	if o.Forever {
+		return Forever
+	}
 	d := def
 	if o.Until != nil {
 		d = seconds(*o.Until)

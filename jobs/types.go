@@ -69,6 +69,11 @@ type Observation struct {
 	// View is "text" (the default: a window of the log) or, for a tty job,
 	// "screen": the screen a person would see now. Observe only.
 	View string `json:"view,omitempty"`
+
+	// Forever is for the command line (observe --forever), not a tool
+	// argument: wait with no deadline, past the service's MaxUntil, until
+	// the job ends, the wait is satisfied or ctx ends. Until must be nil.
+	Forever bool `json:"-"`
 }
 
 // InputRequest is the argument of Input.
