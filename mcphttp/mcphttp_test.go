@@ -26,7 +26,7 @@ const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"proto
 
 // newTestServer serves a small MCP server with tools through a handler
 // built from cfg, on a loopback test server.
-func newTestServer(t *testing.T, cfg Config, tools ...server.ServerTool) (*handler, *httptest.Server) {
+func newTestServer(t testing.TB, cfg Config, tools ...server.ServerTool) (*handler, *httptest.Server) {
 	t.Helper()
 	cfg.Token = []byte(testToken)
 	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
