@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -54,5 +55,47 @@ func TestCreateLockedFailureLeavesNothing(t *testing.T) {
 	}
 	if err := s.Create(m); err != nil {
 		t.Errorf("Create of the same id afterwards = %v, want nil", err)
+	}
+}
+
+// TestCollectClearsDeadStaging: a collection removes the staging
+// directory a creator that died left, once it is old, and never one a
+// creator still holds.
+func TestCollectClearsDeadStaging(t *testing.T) {
+	s := newStore(t)
+	old := time.Now().Add(-2 * stagingGrace)
+	dead := filepath.Join(s.Root(), stagePrefix+NewID())
+	if err := os.Mkdir(dead, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dead, MetaFile), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	live := filepath.Join(s.Root(), stagePrefix+NewID())
+	if err := os.Mkdir(live, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	held, err := lockFile(filepath.Join(live, JobLockFile), unix.LOCK_EX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Unlock()
+	fresh := filepath.Join(s.Root(), stagePrefix+NewID())
+	if err := os.Mkdir(fresh, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{dead, live} {
+		if err := os.Chtimes(d, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCollect(t, s, GCPolicy{})
+	if _, err := os.Stat(dead); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("dead creator's staging directory: stat = %v, want gone", err)
+	}
+	for _, d := range []string{live, fresh} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("staging directory %s (held or fresh) removed: %v", filepath.Base(d), err)
+		}
 	}
 }

@@ -375,8 +375,10 @@ func (s *Store) removeFinished(e *gcEntry) (string, error) {
 	return "", nil
 }
 
-// clearTrash removes what collectors killed mid-removal left behind.
+// clearTrash removes what collectors and deletes killed mid-removal, and
+// creators killed mid-creation, left behind.
 func (s *Store) clearTrash() {
+	s.clearStaging()
 	ents, err := os.ReadDir(s.root)
 	if err != nil {
 		return

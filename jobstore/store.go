@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -186,6 +188,37 @@ const (
 	stagePrefix = ".new-"
 	tombPrefix  = trashPrefix
 )
+
+// stagingGrace is how old a staging directory must be before a collection
+// may remove it: a live creator locks it right after making it.
+const stagingGrace = time.Minute
+
+// clearStaging removes what creators that died mid-creation left behind:
+// staging directories older than [stagingGrace] whose job lock nobody
+// holds (a creator holds it from just after making the directory until
+// the job is in place, and a dead one holds nothing).
+func (s *Store) clearStaging() {
+	ents, err := os.ReadDir(s.root)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), stagePrefix) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || time.Since(fi.ModTime()) < stagingGrace {
+			continue
+		}
+		dir := filepath.Join(s.root, e.Name())
+		l, err := lockFile(filepath.Join(dir, JobLockFile), unix.LOCK_EX|unix.LOCK_NB)
+		if err != nil {
+			continue // held: a creator is at work
+		}
+		_ = os.RemoveAll(dir)
+		l.Unlock()
+	}
+}
 
 // Exists reports whether job id has a directory (not a symlink) in the root.
 func (s *Store) Exists(id string) bool {
