@@ -391,3 +391,70 @@ func TestStalledReader(t *testing.T) {
 		t.Fatal("a call whose client stopped reading was still in flight after 30s")
 	}
 }
+
+// TestLimitListener: beyond the limit, Accept waits until a connection
+// closes; Close ends a waiting Accept.
+func TestLimitListener(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLimitListener(inner, 2)
+	for range 3 {
+		c, err := net.Dial("tcp", inner.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	a, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Accept(); err != nil {
+		t.Fatal(err)
+	}
+	third := make(chan error, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			c.Close()
+		}
+		third <- err
+	}()
+	a.Close()
+	a.Close() // a second Close releases nothing more
+	select {
+	case err := <-third:
+		if err != nil {
+			t.Fatalf("Accept after a connection closed: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Accept did not return after a connection closed")
+	}
+	if n := len(l.sem); n != 1 {
+		t.Errorf("%d connections counted, want 1", n)
+	}
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := l.Accept()
+		waiting <- err
+	}()
+	go func() {
+		_, err := l.Accept()
+		waiting <- err
+	}()
+	// One of the two takes the last place (no connection is pending, so it
+	// waits in the inner Accept); the other waits for room. Close ends both.
+	l.Close()
+	for range 2 {
+		select {
+		case err := <-waiting:
+			if err == nil {
+				t.Error("Accept on a closed listener succeeded")
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Close did not end a waiting Accept")
+		}
+	}
+}

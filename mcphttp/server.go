@@ -150,6 +150,7 @@ func Serve(ctx context.Context, ms *server.MCPServer, cfg Config, ready func(url
 		ln.Close()
 		return fmt.Errorf("%s (%s): %w", cfg.Addr, addr, ErrRemoteWithoutToken)
 	}
+	ln = newLimitListener(ln, maxConns(cfg.MaxSessions))
 	h := newHandler(&cfg, addr)
 	hs := &http.Server{
 		Handler:           h,
@@ -206,6 +207,11 @@ func (h *handler) shutdown(hs *http.Server) {
 		hs.Close()
 	}
 }
+
+// maxConns is how many connections may be open at once when up to
+// sessions sessions are: room for each one's event stream and a few calls
+// in flight. Beyond it, new connections wait to be accepted.
+func maxConns(sessions int) int { return 4*sessions + 64 }
 
 // endpointURL is the URL clients use for the endpoint on addr.
 func endpointURL(tls bool, addr *net.TCPAddr, path string) string {
