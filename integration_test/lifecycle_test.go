@@ -39,8 +39,11 @@ func TestCreateStartRestart(t *testing.T) {
 	if r.Output.Text != "run-output\n" || r.Output.Start != int64(len("run-output\n")) {
 		t.Errorf("restart window = %q from %d, want the second run only", r.Output.Text, r.Output.Start)
 	}
-	if obs := s.ok("observe", obj{"job_id": id}); obs.Output.Text != "run-output\nrun-output\n" || obs.Job.Run != 2 {
-		t.Errorf("observe after restart = run %d, %q: the log keeps both runs", obs.Job.Run, obs.Output.Text)
+	if obs := s.ok("observe", obj{"job_id": id}); obs.Output.Text != "run-output\n" || obs.Job.Run != 2 {
+		t.Errorf("observe after restart = run %d, %q: want the finished run, as restart showed it", obs.Job.Run, obs.Output.Text)
+	}
+	if obs := s.ok("observe", obj{"job_id": id, "offset": 0}); obs.Output.Text != "run-output\nrun-output\n" {
+		t.Errorf("observe from offset 0 after restart = %q: the log keeps both runs", obs.Output.Text)
 	}
 	if l := s.ok("list", obj{"tag": "t1"}).Jobs; len(l) != 1 || l[0].Run != 2 {
 		t.Errorf("list after restart = %+v", l)

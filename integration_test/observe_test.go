@@ -116,8 +116,14 @@ func TestObserveTailAndPaging(t *testing.T) {
 		t.Fatalf("output.log: %d bytes, %v; want the 100000 bytes printed", len(b), err)
 	}
 
+	// A finished run is read as run read it: the same selection.
+	if o := s.ok("observe", obj{"job_id": id}).Output; o.Text != env.Output.Text || o.Compression == nil {
+		t.Errorf("observe of the finished run = %d bytes (%v), run's window %d bytes", len(o.Text), o.Compression, len(env.Output.Text))
+	}
+	// tail_lines: the last lines when they fit; else the tail that fits,
+	// after one line that says what came before and how to read it.
 	for _, maxBytes := range []int{0, 1000, 256} {
-		args := obj{"job_id": id}
+		args := obj{"job_id": id, "tail_lines": 10000}
 		limit := 16384
 		if maxBytes > 0 {
 			args["max_bytes"], limit = maxBytes, maxBytes
@@ -129,13 +135,19 @@ func TestObserveTailAndPaging(t *testing.T) {
 		if len(o.Text) > limit || len(o.Text) < limit/2 {
 			t.Errorf("tail (max_bytes %d) = %d bytes", maxBytes, len(o.Text))
 		}
-		if o.Text != want[o.Start:] {
-			t.Errorf("tail (max_bytes %d) is not the end of the log from %d", maxBytes, o.Start)
+		marker, rest, _ := strings.Cut(o.Text, "\n")
+		if !strings.HasPrefix(marker, "[... ") || !strings.Contains(marker, "offset=0") || rest != want[o.Start:] {
+			t.Errorf("tail (max_bytes %d) is not a marker and the end of the log from %d: %q", maxBytes, o.Start, marker)
 		}
 		if o.NextOffset != int64(len(want)) {
 			t.Errorf("tail next_offset = %d, want %d", o.NextOffset, len(want))
 		}
 	}
+	if o := s.ok("observe", obj{"job_id": id, "tail_lines": 3}).Output; o.Text != want[len(want)-30:] || o.Truncated || o.Start != int64(len(want)-30) {
+		t.Errorf("tail_lines 3 = %q from %d, truncated %v", o.Text, o.Start, o.Truncated)
+	}
+	s.fail("observe", obj{"job_id": id, "tail_lines": 0}, "invalid_input")
+	s.fail("observe", obj{"job_id": id, "tail_lines": 3, "offset": 0}, "invalid_input")
 
 	var got strings.Builder
 	offset, pages := int64(0), 0

@@ -114,6 +114,13 @@ func TestScreenOfACursorDrawingProgram(t *testing.T) {
 	if sc.Cursor.Row != 2 || sc.Cursor.Col != 1 {
 		t.Errorf("cursor = %+v, want row 2 col 1", sc.Cursor)
 	}
+	// The screen is the answer: no text window, unless asked for.
+	if obs.Output.Text != "" || obs.Output.TotalBytes == 0 || obs.Output.NextOffset != obs.Output.TotalBytes {
+		t.Errorf("view screen returned a text window too: %q (%d bytes in the log)", obs.Output.Text, obs.Output.TotalBytes)
+	}
+	if both := s.ok("observe", obj{"job_id": id, "view": "screen", "tail_lines": 1}); both.Screen == nil || !strings.Contains(both.Output.Text, "footer") {
+		t.Errorf("view screen with tail_lines 1 = %q, screen %v", both.Output.Text, both.Screen != nil)
+	}
 	s.ok("input", obj{"job_id": id, "keys": []string{"enter"}, "until": 30})
 	after := s.ok("observe", obj{"job_id": id, "view": "screen", "until": 30})
 	if after.Job.State != "exited" || after.Screen == nil || after.Screen.Lines[0] != "header" {

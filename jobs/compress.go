@@ -34,9 +34,10 @@ const (
 )
 
 // compressible reports whether a window is one whose span the call fixes —
-// the whole run (run, start, restart), what followed a write (input), or,
-// when the caller asks for compression outright, the whole log (observe
-// without offset). Forward pages and the plain tail stay raw and exact.
+// the whole run (run, start, restart, and observe of a finished run),
+// what followed a write (input), or, when the caller asks for compression
+// outright, the whole log (observe of a running job, without offset).
+// Forward pages and the plain tail of a running job stay raw and exact.
 func compressible(v callView, o *Observation, mode compress.Mode) bool {
 	switch {
 	case mode == compress.Off:

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -191,5 +192,80 @@ func TestNotableIndexIsIncremental(t *testing.T) {
 	}
 	if lines, err = extendNotable(logPath, idx, size); err != nil || len(lines) != 3 {
 		t.Fatalf("after damage = %v, %v", lines, err)
+	}
+}
+
+// Observe of a finished run returns the selection run returned; with an
+// offset it pages the raw log; the tail of a running job says what came
+// before it.
+func TestObserveFinishedRunSelectsAsRun(t *testing.T) {
+	s := newService(t)
+	capture, err := filepath.Abs("../compress/testdata/go-test/v-fail.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"cat " + capture + "; exit 1"}}})
+	obs, err := s.Observe(t.Context(), &StartRequest{JobID: env.Job.JobID}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obs.Output.Text != env.Output.Text || obs.Output.Compression == nil {
+		t.Fatalf("observe of the finished run (%d bytes, %v) differs from run's window (%d bytes)",
+			len(obs.Output.Text), obs.Output.Compression, len(env.Output.Text))
+	}
+	page, err := s.Observe(t.Context(), &StartRequest{JobID: env.Job.JobID, Observation: Observation{Offset: new(int64), MaxBytes: 4096}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(capture)
+	if page.Output.Text != string(raw[:len(page.Output.Text)]) || page.Output.Compression != nil || page.Output.NextOffset != int64(len(page.Output.Text)) {
+		t.Fatalf("a page from offset 0 is not the raw log: %d bytes, next %d", len(page.Output.Text), page.Output.NextOffset)
+	}
+
+	until := 20.0
+	running := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"seq 1 100000; echo ready; sleep 60"}},
+		Observation: Observation{WaitFor: "^ready", Until: &until}})
+	defer s.Kill(context.Background(), &KillRequest{JobID: running.Job.JobID})
+	tail, err := s.Observe(t.Context(), &StartRequest{JobID: running.Job.JobID, Observation: Observation{MaxBytes: 1024}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(tail.Output.Text, "[... ") || !strings.Contains(tail.Output.Text, "offset=0") ||
+		!strings.HasSuffix(tail.Output.Text, "ready\n") || !tail.Output.Truncated {
+		t.Fatalf("the tail of a running job = %q", tail.Output.Text)
+	}
+}
+
+// tail_lines shows the last lines, whole, when they fit max_bytes, and
+// the tail that fits when they do not; it is for observe only.
+func TestObserveTailLines(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"seq 1 5000"}}})
+	id := env.Job.JobID
+	obs := func(o Observation) *OutputView {
+		t.Helper()
+		e, err := s.Observe(t.Context(), &StartRequest{JobID: id, Observation: o}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Output
+	}
+	if out := obs(Observation{TailLines: 3}); out.Text != "4998\n4999\n5000\n" || out.Compression != nil || out.End != out.TotalBytes {
+		t.Fatalf("tail_lines 3 = %q %v", out.Text, out.Compression)
+	}
+	if out := obs(Observation{TailLines: 5000, MaxBytes: 1 << 16}); out.Text[:2] != "1\n" || out.Start != 0 {
+		t.Fatalf("tail_lines 5000 = %d bytes from %d", len(out.Text), out.Start)
+	}
+	if out := obs(Observation{TailLines: 5000, MaxBytes: 1024}); len(out.Text) > 1024 || !strings.HasSuffix(out.Text, "5000\n") ||
+		!strings.Contains(out.Text, "offset=0") || !out.Truncated {
+		t.Fatalf("tail_lines 5000 in 1024 bytes = %d bytes %q…", len(out.Text), out.Text[:min(80, len(out.Text))])
+	}
+	for _, o := range []Observation{{TailLines: -1}, {TailLines: MaxTailLines + 1}, {TailLines: 2, Offset: new(int64)}} {
+		if _, err := s.Observe(t.Context(), &StartRequest{JobID: id, Observation: o}, nil); codeOf(err) != CodeInvalidInput {
+			t.Errorf("observe %+v = %v, want invalid_input", o, err)
+		}
+	}
+	if _, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"true"}}, Observation: Observation{TailLines: 2}}, nil); codeOf(err) != CodeInvalidInput {
+		t.Errorf("run with tail_lines = %v, want invalid_input", err)
 	}
 }

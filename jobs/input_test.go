@@ -122,6 +122,12 @@ func TestObserveScreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("live", live.Screen.Lines, live.Screen.Title, 8)
+	if live.Output.Text != "" || live.Output.TotalBytes == 0 || live.Output.NextOffset != live.Output.TotalBytes {
+		t.Fatalf("view screen returned a text window too: %q (of %d bytes, next %d)", live.Output.Text, live.Output.TotalBytes, live.Output.NextOffset)
+	}
+	if tl, err := s.Observe(t.Context(), &StartRequest{JobID: id, Observation: Observation{View: "screen", TailLines: 2}}, nil); err != nil || tl.Output.Text == "" || tl.Screen == nil {
+		t.Fatalf("view screen with tail_lines = %v, %v: want the screen and the lines", tl, err)
+	}
 	if _, err := s.Input(t.Context(), &InputRequest{JobID: id, Text: text("\r"), Observation: Observation{Until: f64(10)}}, nil); err != nil {
 		t.Fatal(err)
 	}

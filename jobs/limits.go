@@ -25,6 +25,8 @@ const (
 	// is rendered on is exactly the size the job was given.
 	MaxCols = screen.MaxCols
 	MaxRows = screen.MaxRows
+	// MaxTailLines bounds tail_lines.
+	MaxTailLines = 10000
 	// MinMaxBytes and MaxMaxBytes bound max_bytes.
 	MinMaxBytes = 256
 	MaxMaxBytes = 1 << 20

@@ -73,6 +73,16 @@ func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
 			return invalid("offset", "must be between 0 and %d", int64(MaxOffset))
 		}
 	}
+	if o.TailLines != 0 {
+		switch {
+		case !offsetAllowed:
+			return invalid("tail_lines", "only observe reads the last lines")
+		case o.TailLines < 1 || o.TailLines > MaxTailLines:
+			return invalid("tail_lines", "must be between 1 and %d", MaxTailLines)
+		case o.Offset != nil:
+			return invalid("tail_lines", "give offset or tail_lines, not both")
+		}
+	}
 	switch o.Stream {
 	case "", "output", "stdout", "stderr":
 	default:
@@ -176,6 +186,13 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 		wv.Matched.Line = clipLine(wv.Matched.Line, o.MaxBytes/4)
 		budget -= output.EncodedLen(wv.Matched.Line)
 	}
+	lines := v.kind == windowTail && o.TailLines > 0
+	screenOnly := v.kind == windowTail && o.View == "screen" && o.Offset == nil && !lines
+	if v.kind == windowTail && o.Offset == nil && !lines && !screenOnly && jobstore.Terminal(st.State) {
+		// A finished run is read whole, as run reads it: the same span,
+		// the same selection when it does not fit.
+		v.kind = windowRun
+	}
 	req := output.Request{End: -1, MaxBytes: budget, Encoded: true}
 	switch {
 	case v.kind == windowRun:
@@ -184,8 +201,21 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 		req.Start = v.from
 	case o.Offset != nil:
 		req.Start, req.Forward = *o.Offset, true
+	case lines:
+		// The last lines when they fit the budget; else the tail that does.
+		from, ok, err := output.LastLinesStart(w.file, o.TailLines, int64(budget))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			req.Start = from
+		} else {
+			req.Tail, req.Say = true, true
+		}
+	case screenOnly:
+		req.Tail, req.MaxBytes, req.Encoded = true, 1, false // only the log's size: the screen is the answer
 	default:
-		req.Tail = true
+		req.Tail, req.Say = true, true
 	}
 	win, err := output.ReadFile(w.file, req, output.Options{Raw: o.Raw, Redact: secrets(m)})
 	if err != nil {
@@ -198,7 +228,10 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 	if win.Omitted != nil {
 		env.Output.Omitted = &Range{Start: win.Omitted.Start, End: win.Omitted.End}
 	}
-	if mode, _ := compress.ParseMode(o.Compress); compressible(v, o, mode) {
+	if screenOnly {
+		env.Output.Text, env.Output.Start, env.Output.Truncated = "", win.End, false
+	}
+	if mode, _ := compress.ParseMode(o.Compress); !lines && !screenOnly && compressible(v, o, mode) {
 		// The selection counts plain bytes: when it encodes longer, select
 		// again within a budget shrunk in proportion, and keep the plain
 		// window if that does not settle it.

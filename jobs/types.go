@@ -67,8 +67,12 @@ type Observation struct {
 	Raw         bool     `json:"raw,omitempty"`
 	Compress    string   `json:"compress,omitempty"`
 	// View is "text" (the default: a window of the log) or, for a tty job,
-	// "screen": the screen a person would see now. Observe only.
+	// "screen": the screen a person would see now, instead of a text
+	// window unless offset or tail_lines asks for one. Observe only.
 	View string `json:"view,omitempty"`
+	// TailLines, when positive, shows the last TailLines lines (within
+	// MaxBytes) instead of the byte window. Observe only.
+	TailLines int `json:"tail_lines,omitempty"`
 
 	// Forever is for the command line (observe --forever), not a tool
 	// argument: wait with no deadline, past the service's MaxUntil, until

@@ -24,6 +24,10 @@ type Request struct {
 	// Tail, when true, ignores Start and Forward and shows the last MaxBytes
 	// of [0, End): a tail view.
 	Tail bool
+	// Say, with Tail, starts the text of a tail that does not start at 0
+	// with one marker line that names the bytes before it and how to read
+	// them; the marker counts against MaxBytes.
+	Say bool
 	// Forward, when true, pages forward through a span larger than MaxBytes:
 	// the window shows its first MaxBytes and the caller continues from
 	// NextOffset, so nothing is skipped. When false, such a span is shown as
@@ -47,7 +51,8 @@ type Request struct {
 type Window struct {
 	// Text is the shown bytes, cleaned and redacted as [Options] say. When a
 	// middle part is omitted, Text holds one marker line between head and
-	// tail that names the omitted range and how to read it.
+	// tail that names the omitted range and how to read it; a tail asked
+	// with Say starts with one that names the bytes before it.
 	Text string `json:"text"`
 	// TotalBytes is the file size seen at read time.
 	TotalBytes int64 `json:"total_bytes"`
@@ -126,7 +131,22 @@ func Read(f io.ReaderAt, size int64, req Request, opt Options) (Window, error) {
 func (r *reader) read(req Request, limit int64) (Window, error) {
 	r.encoded = req.Encoded
 	if req.Tail {
-		return r.tail(req.end(r.size), limit)
+		w, err := r.tail(req.end(r.size), limit)
+		if err != nil || !req.Say || w.Start == 0 {
+			return w, err
+		}
+		// Make room for the marker (costed at its longest), then say what
+		// came before.
+		m := tailMarker(req.end(r.size))
+		room := limit - int64(len(m))
+		if r.encoded {
+			room = limit - int64(EncodedLen(m))
+		}
+		if w, err = r.tail(req.end(r.size), max(0, room)); err != nil {
+			return w, err
+		}
+		w.Text = tailMarker(w.Start) + w.Text
+		return w, nil
 	}
 	start, end := req.span(r.size)
 	switch {
@@ -193,6 +213,13 @@ func (req Request) end(size int64) int64 {
 func marker(o Range) string {
 	return fmt.Sprintf("[... %d bytes omitted (offsets %d-%d); call observe with offset=%d to read them ...]\n",
 		o.End-o.Start, o.Start, o.End, o.Start)
+}
+
+// tailMarker returns the line that stands for the bytes before a tail
+// window that starts at start.
+func tailMarker(start int64) string {
+	return fmt.Sprintf("[... %d bytes before (offsets 0-%d); call observe with offset=0 to read them, or compress=always for a selection ...]\n",
+		start, start)
 }
 
 // reader reads windows of one log.

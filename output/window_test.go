@@ -481,3 +481,55 @@ func pageThrough(t *testing.T, data []byte, maxBytes int) {
 		t.Fatalf("pages of MaxBytes %d reassemble to %q, want %q", maxBytes, sb.String(), data)
 	}
 }
+
+// A tail asked with Say names the bytes before it in one first line,
+// within MaxBytes; one that starts at 0, or asked without Say, does not.
+func TestTailSaysWhatCameBefore(t *testing.T) {
+	log := []byte(strings.Repeat("line of the log\n", 1000))
+	for _, encoded := range []bool{false, true} {
+		w, err := Read(bytes.NewReader(log), int64(len(log)), Request{End: -1, Tail: true, Say: true, MaxBytes: 500, Encoded: encoded}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("[... %d bytes before (offsets 0-%d); call observe with offset=0 to read them", w.Start, w.Start)
+		if !strings.HasPrefix(w.Text, want) || len(w.Text) > 500 || !w.Truncated || w.End != int64(len(log)) {
+			t.Errorf("encoded %v: window [%d,%d) of %d bytes: %q", encoded, w.Start, w.End, len(w.Text), w.Text[:min(len(w.Text), 150)])
+		}
+		if !strings.HasSuffix(w.Text, string(log[w.Start:])) {
+			t.Errorf("encoded %v: the text after the marker is not the log from %d", encoded, w.Start)
+		}
+	}
+	w, _ := Read(bytes.NewReader(log), int64(len(log)), Request{End: -1, Tail: true, MaxBytes: 500}, Options{})
+	if strings.HasPrefix(w.Text, "[...") {
+		t.Error("a tail without Say has a marker")
+	}
+	w, _ = Read(bytes.NewReader(log[:100]), 100, Request{End: -1, Tail: true, Say: true, MaxBytes: 500}, Options{})
+	if w.Text != string(log[:100]) {
+		t.Errorf("a whole log with Say = %q", w.Text)
+	}
+}
+
+func TestLastLinesStart(t *testing.T) {
+	log := "one\ntwo\nthree\nfour\n"
+	for _, tc := range []struct {
+		log   string
+		n     int
+		reach int64
+		start int64
+		ok    bool
+	}{
+		{log, 1, 100, 14, true},
+		{log, 2, 100, 8, true},
+		{log, 4, 100, 0, true},
+		{log, 9, 100, 0, true},
+		{"one\ntwo", 1, 100, 4, true}, // an unfinished last line counts
+		{log, 3, 5, 0, false},        // three lines do not fit in 5 bytes
+		{log, 1, 5, 14, true},
+		{"", 3, 100, 0, true},
+	} {
+		start, ok, err := lastLinesStart(strings.NewReader(tc.log), int64(len(tc.log)), tc.n, tc.reach)
+		if err != nil || start != tc.start || ok != tc.ok {
+			t.Errorf("last %d lines of %q within %d = %d %v %v, want %d %v", tc.n, tc.log, tc.reach, start, ok, err, tc.start, tc.ok)
+		}
+	}
+}

@@ -24,7 +24,7 @@ var wantParams = map[string][]string{
 		"until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
 	"kill": {"job_id", "signal", "grace"},
 	"observe": {"job_id", "until", "offset",
-		"wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress", "view"},
+		"wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress", "view", "tail_lines"},
 	"input": {"job_id", "text", "keys", "eof", "cols", "rows", "until", "wait_for", "idle_ms",
 		"stream", "max_bytes", "raw", "compress"},
 	"list":   {"state", "name", "tag", "cwd", "all", "limit"},
@@ -351,6 +351,9 @@ var inputCases = []struct {
 	// observe view
 	{"observe", `{"job_id":"top","view":"screen"}`, nil, ""},
 	{"observe", `{"job_id":"top","view":"pixels"}`, ptr("view"), ""},
+	{"observe", `{"job_id":"top","tail_lines":50}`, nil, ""},
+	{"observe", `{"job_id":"top","tail_lines":0}`, ptr("tail_lines"), ""},
+	{"observe", `{"job_id":"top","tail_lines":10001}`, ptr("tail_lines"), ""},
 	// run
 	{"run", `{"command":["echo hi"]}`, nil, ""},
 	{"run", `{"command":"make build"}`, nil, ""},
