@@ -237,6 +237,11 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 		// window if that does not settle it.
 		plain, co := *env.Output, *o
 		co.MaxBytes = budget
+		if n, enc := len(plain.Text), output.EncodedLen(plain.Text); enc > n {
+			// The plain window is a sample of the output: expect the
+			// selection to encode longer in the same proportion.
+			co.MaxBytes = int(int64(budget) * int64(n) / int64(enc))
+		}
 		for try := 0; ; try++ {
 			*env.Output = plain
 			if err := compressWindow(env.Output, w.file, m, &co, mode, spanStart(req), win.End); err != nil {
@@ -246,7 +251,7 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 			if enc <= budget {
 				break
 			}
-			if try == 2 {
+			if try == 1 {
 				*env.Output = plain
 				break
 			}

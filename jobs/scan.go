@@ -158,10 +158,26 @@ func (l *lineScanner) match(line []byte, at int64) *Match {
 // plain reports whether b is printable ASCII, tabs and newlines only: text
 // that output.Clean leaves as it is.
 func plain(b []byte) bool {
+	for len(b) >= 8 {
+		if !plainByte[b[0]] || !plainByte[b[1]] || !plainByte[b[2]] || !plainByte[b[3]] ||
+			!plainByte[b[4]] || !plainByte[b[5]] || !plainByte[b[6]] || !plainByte[b[7]] {
+			return false
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
-		if (c < 0x20 && c != '\t' && c != '\n') || c >= 0x7f {
+		if !plainByte[c] {
 			return false
 		}
 	}
 	return true
 }
+
+// plainByte tells the bytes plain allows.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = true
+	}
+	t['\t'], t['\n'] = true, true
+	return t
+}()
