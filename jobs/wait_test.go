@@ -22,7 +22,7 @@ func TestWaitForEndsByDeadline(t *testing.T) {
 	s := followService(t)
 	env, err := s.Run(context.Background(), &RunRequest{
 		Definition:  Definition{Command: Command{"yes | head -c 64000000"}},
-		Observation: Observation{WaitFor: "(?i)nope", Until: ptr(1.0)},
+		Observation: Observation{WaitFor: "(?i)nope", Until: ptr(1.0), Compress: "off"},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
