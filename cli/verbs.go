@@ -140,7 +140,7 @@ func defineFlags(fs *flagSet, d *jobs.Definition) {
 func observeFlags(fs *flagSet, o *jobs.Observation, offset bool) {
 	fs.Var(floatPtr{&o.Until}, "until", "wait up to `seconds` for the job to end (run, start, restart: 10; observe: 0; at most 50)")
 	fs.StringVar(&o.WaitFor, "wait_for", "", "stop waiting when an output line matches this RE2 `regexp`")
-	fs.IntVar(&o.WaitForPort, "wait_for_port", 0, "stop waiting when TCP `port` on localhost accepts connections")
+	fs.IntVar(&o.WaitForPort, "wait_for_port", 0, "stop waiting when a process of the job listens on TCP `port`")
 	fs.IntVar(&o.IdleMS, "idle_ms", 0, "stop waiting after `ms` milliseconds without output")
 	if offset {
 		fs.Var(int64Ptr{&o.Offset}, "offset", "show the output forward from byte `offset` (default: the tail)")
