@@ -108,3 +108,24 @@ func syntheticLog(n int) string {
 	}
 	return sb.String()
 }
+
+// BenchmarkNotable scans 64 MiB of an application log for error lines
+// (what indexing a long log costs per byte); SetBytes gives MB/s.
+func BenchmarkNotable(b *testing.B) {
+	var sb strings.Builder
+	for i := 0; sb.Len() < 64<<20; i++ {
+		fmt.Fprintf(&sb, "2026-12-01T10:00:00.000Z INFO request handled path=/api/items/%d status=200 dur=%dms user=u%d\n", i, i%97, i%1000)
+		if i%5000 == 0 {
+			fmt.Fprintf(&sb, "2026-12-01T10:00:00.000Z ERROR upstream failed: connection reset %d\n", i)
+		}
+	}
+	buf := []byte(sb.String())
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		n := 0
+		Notable(buf, 0, func(int64, uint64) { n++ })
+		if n == 0 {
+			b.Fatal("no error line found")
+		}
+	}
+}

@@ -61,8 +61,8 @@ var lowerByte = func() (t [256]byte) {
 
 // notableRange scans buf[from:] (whose byte 0 is at log offset base).
 func notableRange(buf []byte, from int, base int64, emit func(off int64, key uint64)) {
-	for i := from + 2; i < len(buf); i++ {
-		if !candidate(buf, i) {
+	for i := from + 1; i < len(buf); i++ {
+		if !bigrams[uint16(buf[i-1])<<8|uint16(buf[i])] || !candidate(buf, i) {
 			continue
 		}
 		a := bytes.LastIndexByte(buf[:i], '\n') + 1
@@ -79,33 +79,55 @@ func notableRange(buf []byte, from int, base int64, emit func(off int64, key uin
 	}
 }
 
-// candidate reports whether the letters ending at buf[i] (i >= 2) may be
-// part of an error word: rr (error), fai, fat, pan, xc (exception), ceb
-// (traceback), cra, cri, den, abo, seg, unh — any case.
+// bigrams marks every pair of bytes (previous, current) that appears in a
+// candidate word's pattern, in any case: one table lookup a byte finds the
+// places where candidate has to look.
+var bigrams = func() []bool {
+	t := make([]bool, 1<<16)
+	for _, p := range []string{"rr", "fa", "pa", "xc", "eb", "cr", "en", "bo", "eg", "nh"} {
+		for _, a := range []byte{p[0], p[0] - 'a' + 'A'} {
+			for _, b := range []byte{p[1], p[1] - 'a' + 'A'} {
+				t[uint16(a)<<8|uint16(b)] = true
+			}
+		}
+	}
+	return t
+}()
+
+// candidate reports whether the letters around buf[i] (whose pair with
+// buf[i-1] is marked in bigrams) may be part of an error word: rr
+// (error), fai and fat (fail, fatal), pan (panic), xc (exception), ceb
+// (traceback), cra and cri (crash, critical), den (denied), abo (abort),
+// seg (segfault), unh (unhandled), in any case.
 func candidate(buf []byte, i int) bool {
-	c := lowerByte[buf[i]]
-	p := lowerByte[buf[i-1]]
-	switch c {
-	case 'r':
-		return p == 'r'
-	case 'a':
-		return p == 'r' && lowerByte[buf[i-2]] == 'c'
-	case 'i':
-		return p == 'a' && lowerByte[buf[i-2]] == 'f' || p == 'r' && lowerByte[buf[i-2]] == 'c'
-	case 't':
-		return p == 'a' && lowerByte[buf[i-2]] == 'f'
-	case 'n':
-		return p == 'a' && lowerByte[buf[i-2]] == 'p' || p == 'e' && lowerByte[buf[i-2]] == 'd'
-	case 'c':
-		return p == 'x'
-	case 'b':
-		return p == 'e' && lowerByte[buf[i-2]] == 'c'
-	case 'o':
-		return p == 'b' && lowerByte[buf[i-2]] == 'a'
-	case 'g':
-		return p == 'e' && lowerByte[buf[i-2]] == 's'
-	case 'h':
-		return p == 'n' && lowerByte[buf[i-2]] == 'u'
+	p, c := lowerByte[buf[i-1]], lowerByte[buf[i]]
+	next := byte(0)
+	if i+1 < len(buf) {
+		next = lowerByte[buf[i+1]]
+	}
+	prev := byte(0)
+	if i >= 2 {
+		prev = lowerByte[buf[i-2]]
+	}
+	switch {
+	case p == 'r' && c == 'r', p == 'x' && c == 'c':
+		return true
+	case p == 'f' && c == 'a':
+		return next == 'i' || next == 't'
+	case p == 'p' && c == 'a':
+		return next == 'n'
+	case p == 'e' && c == 'b':
+		return prev == 'c'
+	case p == 'c' && c == 'r':
+		return next == 'a' || next == 'i'
+	case p == 'e' && c == 'n':
+		return prev == 'd'
+	case p == 'b' && c == 'o':
+		return prev == 'a'
+	case p == 'e' && c == 'g':
+		return prev == 's'
+	case p == 'n' && c == 'h':
+		return prev == 'u'
 	}
 	return false
 }

@@ -121,7 +121,7 @@ func examined(path, stream string, start, end int64) ([]part, error) {
 	idx := filepath.Join(filepath.Dir(path), notableIndexName(stream))
 	lines, err := notableLines(path, idx, end, headEnd, tailStart)
 	if err != nil {
-		return nil, err
+		lines = nil // no index (a read-only job directory): the head and the tail still are examined
 	}
 	if len(lines) > maxNotableLines {
 		// The first and the last: where a failure starts, and where the
