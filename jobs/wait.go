@@ -48,6 +48,9 @@ type waiter struct {
 	scanFrom *int64
 
 	scan *lineScanner // wait_for, or nil
+	// wait_for_port: portSeen once the port was checked; portHeld while a
+	// process outside the job holds it since before the wait began.
+	portSeen, portHeld bool
 	// echo, for an input to a terminal, finds where the echo of the input
 	// ends: the idle clock and wait_for start after it.
 	echo *echoSkip
@@ -331,23 +334,39 @@ func sizeOf(path string) int64 {
 	return fi.Size()
 }
 
-// portListened reports whether a process of the job listens on the
-// awaited port. While only a process outside the job listens on it, wv
-// carries a hint that says so (the job's own server cannot bind it). Where
-// the socket tables cannot be read, any listener that accepts a connection
-// on the loopback interface counts.
+// portListened reports whether the awaited port is the job's: a process
+// of the job listens on it, or it began to be listened on while the wait
+// ran (by a helper outside the job's tree, such as the proxy of a
+// container the job runs). A port that someone outside the job already
+// held when the wait began is not the job's readiness: while that holder
+// keeps it, wv carries a hint that says so. Where the socket tables cannot
+// be read, any listener that accepts a connection on the loopback
+// interface counts.
 func (w *waiter) portListened(wv *WaitView) bool {
 	port := w.o.WaitForPort
 	state, err := jobPortState(port, w.st.SupervisorPID, w.st.SupervisorStart)
 	if err != nil {
 		return portOpen(port)
 	}
-	wv.Hint = ""
-	if state == portForeign {
-		wv.Hint = fmt.Sprintf("port %d is listened on by a process outside this job (it was taken before, or by "+
-			"another program): wait_for_port waits for the job's own listener, which may fail to bind it", port)
+	first := !w.portSeen
+	w.portSeen = true
+	switch state {
+	case portOurs:
+		return true
+	case portClosed:
+		w.portHeld = false // whoever held it let go: a new listener is news
+		wv.Hint = ""
+		return false
 	}
-	return state == portOurs
+	if first {
+		w.portHeld = true
+	}
+	if !w.portHeld {
+		return true
+	}
+	wv.Hint = fmt.Sprintf("port %d was already listened on by a process outside this job when the wait began: "+
+		"wait_for_port waits for the job's own listener (which may fail to bind the port)", port)
+	return false
 }
 
 // portOpen reports whether something accepts TCP connections on port on

@@ -2,11 +2,15 @@ package jobs
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/agent-exec/agent-exec/jobstore"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -82,5 +86,41 @@ func TestLineScanner(t *testing.T) {
 		if m == nil || m.Line != c.line || m.Offset != c.offset {
 			t.Errorf("%q: match = %+v, want line %q at %d", c.pattern, m, c.line, c.offset)
 		}
+	}
+}
+
+// TestPortListened: the job's own listener counts; a port someone outside
+// the job held when the wait began does not (the answer says so) until it
+// is let go and listened on again; a listener that appears during the wait
+// counts even outside the job's tree (a container's proxy).
+func TestPortListened(t *testing.T) {
+	listen := func() (*net.TCPListener, int) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.(*net.TCPListener), l.Addr().(*net.TCPAddr).Port
+	}
+	// Held before the wait began.
+	l, port := listen()
+	w := &waiter{o: &Observation{WaitForPort: port}, st: &jobstore.State{}}
+	wv := &WaitView{}
+	if w.portListened(wv) || !strings.Contains(wv.Hint, "outside this job") {
+		t.Fatalf("a port held before the wait: listened, hint %q; want not the job's, said so", wv.Hint)
+	}
+	if w.portListened(wv) {
+		t.Fatal("the same holder later: counted as the job's")
+	}
+	l.Close()
+	if w.portListened(wv) || wv.Hint != "" {
+		t.Fatalf("after the holder let go: listened, hint %q", wv.Hint)
+	}
+	again, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Skipf("port %d taken again meanwhile: %v", port, err)
+	}
+	defer again.Close()
+	if !w.portListened(wv) {
+		t.Fatal("a listener that appeared during the wait: not counted")
 	}
 }
