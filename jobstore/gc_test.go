@@ -258,8 +258,8 @@ func TestCollectCheckRepairsLostJob(t *testing.T) {
 	id := makeGCJob(t, s, "", StateRunning, 0, 0)
 	fin := Time{time.Now().Add(-2 * time.Hour)}
 	// Like the jobs layer's repair, the check records the loss.
-	check := func(id string, st *State) *State {
-		st = &State{State: StateFailed, Reason: ReasonSupervisorLost, FinishedAt: &fin}
+	check := func(id string, _ *State) *State {
+		st := &State{State: StateFailed, Reason: ReasonSupervisorLost, FinishedAt: &fin}
 		if err := s.WriteState(id, st); err != nil {
 			t.Error(err)
 		}

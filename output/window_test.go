@@ -523,7 +523,7 @@ func TestLastLinesStart(t *testing.T) {
 		{log, 4, 100, 0, true},
 		{log, 9, 100, 0, true},
 		{"one\ntwo", 1, 100, 4, true}, // an unfinished last line counts
-		{log, 3, 5, 0, false},        // three lines do not fit in 5 bytes
+		{log, 3, 5, 0, false},         // three lines do not fit in 5 bytes
 		{log, 1, 5, 14, true},
 		{"", 3, 100, 0, true},
 	} {
