@@ -220,13 +220,16 @@ func TestDeleteByFilters(t *testing.T) {
 	}
 	s.fail("observe", obj{"job_id": a}, "job_not_found")
 	s.ok("observe", obj{"job_id": b})
+	// With job_id, a filter is a condition on that job.
+	if v := del(obj{"job_id": c, "tag": "ci"}); len(v.Bulk.Deleted) != 0 {
+		t.Fatalf("delete %s if tagged ci = %+v, want nothing deleted (it is tagged other)", c, v.Bulk)
+	}
 	s.ok("observe", obj{"job_id": c})
 	for _, c := range []struct {
 		args  obj
 		field string
 	}{
 		{obj{}, "job_id"},
-		{obj{"job_id": c, "tag": "ci"}, "job_id"},
 		{obj{"tag": "ci", "force": true}, "force"},
 		{obj{"state": "running"}, "state"},
 		{obj{"older_than": "soon"}, "older_than"},

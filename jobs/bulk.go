@@ -36,15 +36,13 @@ func (req *DeleteRequest) bulk() bool {
 // deleteBulk removes every job that matches the filters (scoped like list:
 // the service's working directory unless cwd or all), except running ones.
 // Only jobs that finished (or, created ones, were created) longer ago than
-// older_than match it.
+// older_than match it. With job_id, the filters are conditions on that one
+// job: it is removed only if it meets them.
 func (s *Service) deleteBulk(ctx context.Context, req *DeleteRequest) (*Envelope, error) {
-	if req.JobID != "" {
-		return nil, invalid("job_id", "give a job, or filters (state, name, tag, older_than), not both")
-	}
 	if req.Force {
 		return nil, invalid("force", "a delete by filters never removes running jobs; kill them first")
 	}
-	if req.State == "" && req.Name == "" && req.Tag == "" && len(req.OlderThan) == 0 {
+	if req.JobID == "" && req.State == "" && req.Name == "" && req.Tag == "" && len(req.OlderThan) == 0 {
 		return nil, invalid("job_id", "give a job, or at least one filter: state, name, tag or older_than")
 	}
 	if req.State == jobstore.StateRunning {
@@ -58,7 +56,13 @@ func (s *Service) deleteBulk(ctx context.Context, req *DeleteRequest) (*Envelope
 		}
 		cutoff = time.Now().Add(-d)
 	}
-	list, err := s.List(ctx, &ListRequest{State: req.State, Name: req.Name, Tag: req.Tag, Cwd: req.Cwd, All: req.All, NoLimit: true})
+	var list *Envelope
+	var err error
+	if req.JobID != "" {
+		list, err = s.oneMatching(ctx, req)
+	} else {
+		list, err = s.List(ctx, &ListRequest{State: req.State, Name: req.Name, Tag: req.Tag, Cwd: req.Cwd, All: req.All, NoLimit: true})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +90,28 @@ func (s *Service) deleteBulk(ctx context.Context, req *DeleteRequest) (*Envelope
 	env := envelope("delete")
 	env.Root = s.store.Root()
 	env.Bulk = view
+	return env, nil
+}
+
+// oneMatching lists job_id alone if it matches the filters (whatever its
+// directory: a job named explicitly is not scoped), else nothing.
+func (s *Service) oneMatching(ctx context.Context, req *DeleteRequest) (*Envelope, error) {
+	if _, err := s.List(ctx, &ListRequest{State: req.State, Name: req.Name, Tag: req.Tag, Limit: 1}); err != nil {
+		return nil, err // the filters' own checks
+	}
+	id, err := s.store.Resolve(req.JobID)
+	if err != nil {
+		return nil, err
+	}
+	m, st, err := s.current(id)
+	if err != nil {
+		return nil, err
+	}
+	env := envelope("list")
+	if (req.State == "" || st.State == req.State) && (req.Name == "" || m.Name == req.Name) &&
+		(req.Tag == "" || hasTag(m.Tags, req.Tag)) {
+		env.Jobs = []Summary{s.summary(m, st)}
+	}
 	return env, nil
 }
 

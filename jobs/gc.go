@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -147,7 +148,7 @@ func (s *Service) afterLaunch() {
 func ParseDuration(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
 	bad := fmt.Errorf("%q is not a duration; use e.g. 30d, 12h, 90m, 3600s or 1h30m", v)
-	if v == "" {
+	if !durationRE.MatchString(v) {
 		return 0, bad
 	}
 	if f, err := strconv.ParseFloat(v, 64); err == nil {
@@ -161,14 +162,22 @@ func ParseDuration(v string) (time.Duration, error) {
 		return secondsDuration(f*86400, bad)
 	}
 	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
+	if err != nil || d < 0 || d.Seconds() > MaxDurationS {
 		return 0, bad
 	}
 	return d, nil
 }
 
+// MaxDurationS bounds a retention age, in seconds (about 285 years; the
+// schemas' older_than maximum).
+const MaxDurationS = 9e9
+
+// durationRE is the grammar of ParseDuration (and of the schemas'
+// older_than pattern).
+var durationRE = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?d?|([0-9]+(\.[0-9]+)?(h|ms|m|s))+)$`)
+
 func secondsDuration(f float64, bad error) (time.Duration, error) {
-	if f < 0 || math.IsNaN(f) || f > float64(math.MaxInt64/int64(time.Second)) {
+	if f < 0 || math.IsNaN(f) || f > MaxDurationS {
 		return 0, bad
 	}
 	return time.Duration(f * float64(time.Second)), nil

@@ -406,11 +406,19 @@ func TestDeleteBulk(t *testing.T) {
 		t.Fatalf("delete tag ci, state exited, all: deleted %v; want %s", got, elsewhere)
 	}
 
+	// With job_id, the filters are conditions on that job.
+	env, err = s.Delete(ctx, &DeleteRequest{JobID: c, Tag: "ci"})
+	if err != nil || len(env.Bulk.Deleted) != 0 || !store.Exists(c) {
+		t.Fatalf("delete %s --tag ci (it is tagged other) = %+v, %v; want nothing deleted", c, env, err)
+	}
+	env, err = s.Delete(ctx, &DeleteRequest{JobID: c, Tag: "other", DryRun: true})
+	if err != nil || len(env.Bulk.Deleted) != 1 || !store.Exists(c) {
+		t.Fatalf("dry delete %s --tag other = %+v, %v; want it listed, kept", c, env, err)
+	}
 	for _, c := range []struct {
 		req   DeleteRequest
 		field string
 	}{
-		{DeleteRequest{JobID: c, Tag: "ci"}, "job_id"},
 		{DeleteRequest{Tag: "ci", Force: true}, "force"},
 		{DeleteRequest{State: jobstore.StateRunning}, "state"},
 		{DeleteRequest{DryRun: true}, "job_id"},
