@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/agent-exec/agent-exec/jobs"
 )
 
 // flagSet is one verb's flags. Every multi-word flag is named in snake_case
@@ -290,5 +292,24 @@ func (v envFlag) Set(s string) error {
 		*v.p = make(map[string]string)
 	}
 	(*v.p)[k] = val
+	return nil
+}
+
+// sizeFlag is a byte count: a number, or one with a unit (64K, 10MiB).
+type sizeFlag struct{ p *int64 }
+
+func (v sizeFlag) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*v.p, 10)
+}
+
+func (v sizeFlag) Set(s string) error {
+	n, err := jobs.ParseSize(s)
+	if err != nil {
+		return err
+	}
+	*v.p = n
 	return nil
 }

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/agent-exec/agent-exec/jobs"
@@ -30,4 +33,18 @@ func TestObserveForever(t *testing.T) {
 	if env := r.envelope(t); env.Wait.Reason != jobs.WaitCancelled || env.Job.State != "running" {
 		t.Fatalf("interrupted observe --forever: job %+v wait %+v", env.Job, env.Wait)
 	}
+}
+
+// TestLogRotateFlag: --log_rotate takes a size with a unit.
+func TestLogRotateFlag(t *testing.T) {
+	root := newRoot(t)
+	id := agentExec(t, root, exitOK, "create", "--log-rotate", "64K", "--", "true").envelope(t).Job.JobID
+	b, err := os.ReadFile(filepath.Join(root, id, "meta.json"))
+	if err != nil || !strings.Contains(string(b), `"log_rotate": 65536`) {
+		t.Fatalf("meta.json (%v): %s", err, b)
+	}
+	if code := errorCode(t, agentExec(t, root, exitUsage, "create", "--log_rotate", "1000", "--", "true")); code != jobs.CodeInvalidInput {
+		t.Fatalf("--log_rotate 1000: %s", code)
+	}
+	agentExec(t, root, exitUsage, "create", "--log_rotate", "lots", "--", "true")
 }

@@ -126,6 +126,7 @@ func defineFlags(fs *flagSet, d *jobs.Definition) {
 	fs.Float64Var(&d.Timeout, "timeout", 0, "hard runtime limit in `seconds` (0: none)")
 	fs.Var(floatPtr{&d.KillAfter}, "kill_after", "`seconds` between SIGTERM and SIGKILL at the timeout (default 5)")
 	fs.Int64Var(&d.LogLimit, "log_limit", 0, "most `bytes` of output a run may write; past it the job is killed (0: no limit)")
+	fs.Var(sizeFlag{&d.LogRotate}, "log_rotate", "keep about the last `SIZE` bytes (or 64K, 10M) of each log of a long run, freeing older ones (default: keep all)")
 	fs.StringVar(&d.Streams, "streams", "", "`mode`: merged (stdout and stderr in one log, the default) or separate")
 	fs.StringVar(&d.Name, "name", "", "job `name`, unique among unfinished jobs")
 	fs.StringVar(&d.IfRunning, "if_running", "", "`policy` when a job of that name is unfinished: error (the default), attach or restart")

@@ -102,15 +102,16 @@ type byteRange struct {
 }
 
 type outputView struct {
-	Stream      string         `json:"stream"`
-	Text        string         `json:"text"`
-	TotalBytes  int64          `json:"total_bytes"`
-	Start       int64          `json:"start"`
-	End         int64          `json:"end"`
-	Omitted     *byteRange     `json:"omitted"`
-	NextOffset  int64          `json:"next_offset"`
-	Truncated   bool           `json:"truncated"`
-	Compression map[string]any `json:"compression"`
+	Stream        string         `json:"stream"`
+	Text          string         `json:"text"`
+	TotalBytes    int64          `json:"total_bytes"`
+	Start         int64          `json:"start"`
+	End           int64          `json:"end"`
+	Omitted       *byteRange     `json:"omitted"`
+	NextOffset    int64          `json:"next_offset"`
+	Truncated     bool           `json:"truncated"`
+	RotatedBefore int64          `json:"rotated_before"`
+	Compression   map[string]any `json:"compression"`
 }
 
 type waitView struct {

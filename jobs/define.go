@@ -82,6 +82,10 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 		return nil, nil, invalid("log_limit", "must be between 0 (no limit) and %d bytes", int64(MaxLogLimit))
 	}
 	m.LogLimit = d.LogLimit
+	if d.LogRotate != 0 && (d.LogRotate < MinLogRotate || d.LogRotate > MaxLogRotate) {
+		return nil, nil, invalid("log_rotate", "must be 0 (keep everything) or between %d and %d bytes", MinLogRotate, int64(MaxLogRotate))
+	}
+	m.LogRotate = d.LogRotate
 	switch d.Streams {
 	case "", jobstore.StreamsMerged:
 	case jobstore.StreamsSeparate:

@@ -142,7 +142,8 @@ type follower struct {
 }
 
 // copy writes the log's bytes from f.pos up to limit (-1: to its end) in
-// bounded chunks. A log that does not exist yet is empty. A cancelled ctx
+// bounded chunks, from where the log's data starts when log_rotate
+// discarded what was before. A log that does not exist yet is empty. A cancelled ctx
 // stops it with ctx's error.
 func (f *follower) copy(ctx context.Context, limit int64) error {
 	file, err := os.Open(f.path)
@@ -157,6 +158,10 @@ func (f *follower) copy(ctx context.Context, limit int64) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		// Bytes log_rotate discarded are skipped, not copied as zeros.
+		if fi, err := file.Stat(); err == nil {
+			f.pos = max(f.pos, output.DataStartOf(file, fi.Size()))
 		}
 		want := len(buf)
 		if limit >= 0 {

@@ -32,6 +32,9 @@ const (
 	MaxMaxBytes = 1 << 20
 	// MaxTags bounds the tags of a job.
 	MaxTags = 32
+	// MinLogRotate and MaxLogRotate bound log_rotate.
+	MinLogRotate = 64 << 10
+	MaxLogRotate = 1 << 40
 	// MaxEnvFiles bounds the env files of a job.
 	MaxEnvFiles = 16
 	// MaxListLimit bounds list's limit.

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/agent-exec/agent-exec/compress"
+	"github.com/agent-exec/agent-exec/output"
 )
 
 // The notable-line index of a log: the offsets of the lines that read as
@@ -95,7 +96,9 @@ func extendNotable(logPath, idxPath string, end int64) ([]notableLine, error) {
 	for _, l := range lines {
 		counts[l.key]++
 	}
-	buf := make([]byte, min(notableChunk, end-scanned))
+	// Bytes log_rotate discarded are not scanned (they read as zeros).
+	scanned = max(scanned, min(output.DataStartOf(log, size), end))
+	buf := make([]byte, min(notableChunk, max(end-scanned, 1)))
 	for scanned < end {
 		n := min(int64(len(buf)), end-scanned)
 		chunk := buf[:n]

@@ -224,7 +224,7 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 	env := envelope(v.typ)
 	env.Job = s.view(m, st)
 	env.Output = &OutputView{Stream: stream, Text: win.Text, TotalBytes: win.TotalBytes,
-		Start: win.Start, End: win.End, NextOffset: win.NextOffset, Truncated: win.Truncated}
+		Start: win.Start, End: win.End, NextOffset: win.NextOffset, Truncated: win.Truncated, RotatedBefore: win.RotatedBefore}
 	if win.Omitted != nil {
 		env.Output.Omitted = &Range{Start: win.Omitted.Start, End: win.Omitted.End}
 	}
@@ -235,6 +235,8 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 		// The selection counts plain bytes: when it encodes longer, select
 		// again within a budget shrunk in proportion, and keep the plain
 		// window if that does not settle it.
+		// A rotated log's discarded bytes are not examined.
+		floor := output.DataStart(w.file)
 		plain, co := *env.Output, *o
 		co.MaxBytes = budget
 		if n, enc := len(plain.Text), output.EncodedLen(plain.Text); enc > n {
@@ -244,7 +246,7 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 		}
 		for try := 0; ; try++ {
 			*env.Output = plain
-			if err := compressWindow(env.Output, w.file, m, &co, mode, spanStart(req), win.End); err != nil {
+			if err := compressWindow(env.Output, w.file, m, &co, mode, max(spanStart(req), floor), win.End); err != nil {
 				return nil, err
 			}
 			enc := output.EncodedLen(env.Output.Text)

@@ -45,10 +45,11 @@ type Definition struct {
 	Interactive bool              `json:"interactive,omitempty"`
 	Cols        int               `json:"cols,omitempty"`
 	Rows        int               `json:"rows,omitempty"`
-	Timeout     float64           `json:"timeout,omitempty" zero:"value"`   // seconds, 0 = none
-	KillAfter   *float64          `json:"kill_after,omitempty"`             // seconds, default 5
-	LogLimit    int64             `json:"log_limit,omitempty" zero:"value"` // bytes a run may write to each log; 0 = none
-	Streams     string            `json:"streams,omitempty"`                // merged (default) or separate
+	Timeout     float64           `json:"timeout,omitempty" zero:"value"`    // seconds, 0 = none
+	KillAfter   *float64          `json:"kill_after,omitempty"`              // seconds, default 5
+	LogLimit    int64             `json:"log_limit,omitempty" zero:"value"`  // bytes a run may write to each log; 0 = none
+	LogRotate   int64             `json:"log_rotate,omitempty" zero:"value"` // keep about the last this many bytes of each log; 0 = all
+	Streams     string            `json:"streams,omitempty"`                 // merged (default) or separate
 	Name        string            `json:"name,omitempty"`
 	IfRunning   string            `json:"if_running,omitempty"` // error (default), attach, restart
 	Tags        []string          `json:"tags,omitempty"`
@@ -254,15 +255,18 @@ type Range struct {
 
 // OutputView is a bounded window of one stream.
 type OutputView struct {
-	Stream      string         `json:"stream"`
-	Text        string         `json:"text"`
-	TotalBytes  int64          `json:"total_bytes"`
-	Start       int64          `json:"start"`
-	End         int64          `json:"end"`
-	Omitted     *Range         `json:"omitted,omitempty"`
-	NextOffset  int64          `json:"next_offset"`
-	Truncated   bool           `json:"truncated"`
-	Compression map[string]any `json:"compression,omitempty"`
+	Stream     string `json:"stream"`
+	Text       string `json:"text"`
+	TotalBytes int64  `json:"total_bytes"`
+	Start      int64  `json:"start"`
+	End        int64  `json:"end"`
+	Omitted    *Range `json:"omitted,omitempty"`
+	NextOffset int64  `json:"next_offset"`
+	Truncated  bool   `json:"truncated"`
+	// RotatedBefore: the window was asked to start before this offset, and
+	// log_rotate has discarded the bytes before it.
+	RotatedBefore int64          `json:"rotated_before,omitempty"`
+	Compression   map[string]any `json:"compression,omitempty"`
 }
 
 // Wait reasons.

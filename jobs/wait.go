@@ -103,7 +103,7 @@ func (w *waiter) wait(ctx context.Context, st *jobstore.State) (*WaitView, error
 		if w.scanFrom != nil {
 			from = *w.scanFrom
 		}
-		w.scan = newLineScanner(re, w.o.WaitFor, w.file, max(from, size-maxWaitBacklogBytes), secrets(w.meta))
+		w.scan = newLineScanner(re, w.o.WaitFor, w.file, max(from, size-maxWaitBacklogBytes, output.DataStart(w.file)), secrets(w.meta))
 		defer w.scan.close()
 	}
 	if w.until <= 0 {

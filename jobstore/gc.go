@@ -391,7 +391,8 @@ func (s *Store) clearTrash() {
 }
 
 // dirBytes returns the total size of the regular files directly in dir (a
-// job directory has no subdirectories).
+// job directory has no subdirectories). A file with holes (a log that
+// log_rotate cut) counts the bytes it holds on disk, not its size.
 func dirBytes(dir string) int64 {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -403,7 +404,7 @@ func dirBytes(dir string) int64 {
 			continue
 		}
 		if fi, err := e.Info(); err == nil {
-			n += fi.Size()
+			n += heldBytes(fi)
 		}
 	}
 	return n
@@ -454,4 +455,13 @@ func flockRetry(f *os.File, how int) error {
 			return err
 		}
 	}
+}
+
+// heldBytes is a file's size, or the bytes allocated to it when fewer (a
+// sparse file).
+func heldBytes(fi fs.FileInfo) int64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Blocks*512 < fi.Size() {
+		return st.Blocks * 512
+	}
+	return fi.Size()
 }

@@ -41,7 +41,11 @@ type Meta struct {
 	// KillAfterS is the grace between SIGTERM and SIGKILL at the timeout.
 	KillAfterS float64 `json:"kill_after_s"`
 	// LogLimit is the most bytes one run may write to each log; 0 = none.
-	LogLimit  int64    `json:"log_limit,omitempty"`
+	LogLimit int64 `json:"log_limit,omitempty"`
+	// LogRotate, when not 0, keeps each log of a long run near its last
+	// LogRotate bytes: the supervisor punches the older bytes out of the
+	// file (offsets do not move; readers start where the data starts).
+	LogRotate int64    `json:"log_rotate,omitempty"`
 	Streams   string   `json:"streams"`
 	Tags      []string `json:"tags"`
 	CreatedAt Time     `json:"created_at"`

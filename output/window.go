@@ -45,6 +45,11 @@ type Request struct {
 	// text encodes longer. A forward page still shows at least one
 	// character, and a head-and-tail window at least its marker line.
 	Encoded bool
+	// Floor is where the log's data starts: the bytes before it were
+	// discarded by log rotation (see [DataStart]). No window shows them; a
+	// window whose span began before Floor starts at Floor and reports it
+	// in RotatedBefore.
+	Floor int64
 }
 
 // Window is a bounded view of one log file.
@@ -67,6 +72,10 @@ type Window struct {
 	NextOffset int64 `json:"next_offset"`
 	// Truncated is true when anything in the requested span is not shown.
 	Truncated bool `json:"truncated"`
+	// RotatedBefore, when not 0, says that the requested span began
+	// before this offset and the bytes before it are gone (log rotation):
+	// the window starts there.
+	RotatedBefore int64 `json:"rotated_before,omitempty"`
 }
 
 // Range is a span of raw byte offsets, [Start, End).
@@ -130,33 +139,54 @@ func Read(f io.ReaderAt, size int64, req Request, opt Options) (Window, error) {
 // log.
 func (r *reader) read(req Request, limit int64) (Window, error) {
 	r.encoded = req.Encoded
+	floor := min(max(req.Floor, 0), r.size)
 	if req.Tail {
-		w, err := r.tail(req.end(r.size), limit)
-		if err != nil || !req.Say || w.Start == 0 {
+		end := max(req.end(r.size), floor)
+		w, err := r.tail(floor, end, limit)
+		if err != nil {
 			return w, err
+		}
+		if w.Start == floor {
+			if floor > 0 {
+				w.RotatedBefore = floor // the tail reaches back to what rotation kept
+			}
+			return w, nil
+		}
+		if !req.Say {
+			return w, nil
 		}
 		// Make room for the marker (costed at its longest), then say what
 		// came before.
-		m := tailMarker(req.end(r.size))
+		m := tailMarker(floor, end)
 		room := limit - int64(len(m))
 		if r.encoded {
 			room = limit - int64(EncodedLen(m))
 		}
-		if w, err = r.tail(req.end(r.size), max(0, room)); err != nil {
+		if w, err = r.tail(floor, end, max(0, room)); err != nil {
 			return w, err
 		}
-		w.Text = tailMarker(w.Start) + w.Text
+		w.Text = tailMarker(floor, w.Start) + w.Text
 		return w, nil
 	}
 	start, end := req.span(r.size)
+	rotated := int64(0)
+	if start < floor {
+		start, end, rotated = floor, max(end, floor), floor
+	}
+	var w Window
+	var err error
 	switch {
 	case end-start <= limit:
-		return r.whole(start, end)
+		w, err = r.whole(start, end)
 	case req.Forward:
-		return r.page(start, end, limit)
+		w, err = r.page(start, end, limit)
 	default:
-		return r.headTail(start, end, limit)
+		w, err = r.headTail(start, end, limit)
 	}
+	if rotated > 0 {
+		w.RotatedBefore, w.Truncated = rotated, true
+	}
+	return w, err
 }
 
 // ReadFile is [Read] on the file at path. A missing file is an empty log: the
@@ -177,11 +207,20 @@ func ReadFile(path string, req Request, opt Options) (Window, error) {
 	if err != nil {
 		return Window{}, fmt.Errorf("stat log: %w", err)
 	}
-	w, err := Read(f, st.Size(), req, opt)
-	if err != nil {
-		return Window{}, fmt.Errorf("read log %s: %w", path, err)
+	// A log that rotation may cut while it is read: read above where its
+	// data starts, then check that the cut did not pass what was read (it
+	// moves on by whole blocks, rarely); if it did, read again above it.
+	floor := req.Floor
+	for try := 0; ; try++ {
+		req.Floor = max(floor, DataStartOf(f, st.Size()))
+		w, err := Read(f, st.Size(), req, opt)
+		if err != nil {
+			return Window{}, fmt.Errorf("read log %s: %w", path, err)
+		}
+		if try == 2 || w.Start == w.End || DataStartOf(f, st.Size()) <= w.Start {
+			return w, nil
+		}
 	}
-	return w, nil
 }
 
 func (req Request) validate() error {
@@ -217,7 +256,11 @@ func marker(o Range) string {
 
 // tailMarker returns the line that stands for the bytes before a tail
 // window that starts at start.
-func tailMarker(start int64) string {
+func tailMarker(floor, start int64) string {
+	if floor > 0 {
+		return fmt.Sprintf("[... %d bytes before (offsets %d-%d; log_rotate discarded the older ones); call observe with offset=%d to read them, or compress=always for a selection ...]\n",
+			start-floor, floor, start, floor)
+	}
 	return fmt.Sprintf("[... %d bytes before (offsets 0-%d); call observe with offset=0 to read them, or compress=always for a selection ...]\n",
 		start, start)
 }
@@ -316,8 +359,8 @@ func (r *reader) headTail(start, end, limit int64) (Window, error) {
 
 // tail shows the last limit bytes of [0, end), starting on a character
 // boundary.
-func (r *reader) tail(end, limit int64) (Window, error) {
-	start := max(0, end-limit)
+func (r *reader) tail(floor, end, limit int64) (Window, error) {
+	start := max(floor, end-limit)
 	_, hi, err := r.straddle(start, 0, end)
 	if err != nil {
 		return Window{}, err

@@ -15,10 +15,10 @@ import (
 // wantParams pins every tool's arguments (DESIGN.md section 4).
 var wantParams = map[string][]string{
 	"run": {"command", "cwd", "env", "env_files", "inherit_env", "mask", "stdin", "stdin_file", "tty", "interactive",
-		"cols", "rows", "timeout", "kill_after", "log_limit", "streams", "name", "if_running", "tags",
+		"cols", "rows", "timeout", "kill_after", "log_limit", "log_rotate", "streams", "name", "if_running", "tags",
 		"until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
 	"create": {"command", "cwd", "env", "env_files", "inherit_env", "mask", "stdin", "stdin_file", "tty", "interactive",
-		"cols", "rows", "timeout", "kill_after", "log_limit", "streams", "name", "tags"},
+		"cols", "rows", "timeout", "kill_after", "log_limit", "log_rotate", "streams", "name", "tags"},
 	"start": {"job_id", "until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
 	"restart": {"job_id", "signal", "grace",
 		"until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},

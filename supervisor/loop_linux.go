@@ -23,10 +23,10 @@ func (sv *super) loop(sigs <-chan os.Signal, calls <-chan ctlCall) {
 		defer t.Stop()
 		timeout = t.C
 	}
-	// A log limit is checked on a ticker: the kernel writes the logs, and a
+	// A log limit and log rotation are checked on a ticker: the kernel writes the logs, and a
 	// supervisor takes no inotify instance (they are few per user).
 	var logCheck <-chan time.Time
-	if sv.meta.LogLimit > 0 {
+	if sv.meta.LogLimit > 0 || sv.meta.LogRotate > 0 {
 		t := time.NewTicker(logCheckInterval)
 		defer t.Stop()
 		logCheck = t.C
@@ -51,7 +51,8 @@ func (sv *super) loop(sigs <-chan os.Signal, calls <-chan ctlCall) {
 			sv.log.Info("timeout", "timeout_s", sv.meta.TimeoutS)
 			sv.end(jobstore.ReasonTimeout, unix.SIGTERM, seconds(sv.meta.KillAfterS))
 		case <-logCheck:
-			if name, over := sv.overLogLimit(); over && sv.endReason == "" {
+			sv.rotateLogs()
+			if name, over := sv.overLogLimit(); sv.meta.LogLimit > 0 && over && sv.endReason == "" {
 				sv.log.Info("log limit reached", "log", name, "log_limit", sv.meta.LogLimit)
 				sv.end(jobstore.ReasonLogLimit, unix.SIGKILL, 0)
 			}
@@ -219,6 +220,7 @@ func (sv *super) finish() {
 	if sv.endReason == jobstore.ReasonLogLimit {
 		sv.cutToLogLimit()
 	}
+	sv.rotateLogs()
 	if sv.input != nil && !sv.input.tty {
 		sv.input.close()
 	}

@@ -107,6 +107,11 @@ type super struct {
 	termDone chan struct{}
 	screen   *screenFeeder
 
+	// Log rotation (log_rotate): where each log's last cut ended, and
+	// whether rotation failed and is off.
+	rotateBase map[string]int64
+	rotateOff  bool
+
 	endRec *os.File // the end record (see EndRecordFile); nil if it could not be made
 
 	mainDone      bool

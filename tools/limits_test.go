@@ -117,7 +117,8 @@ var notByValue = []string{"cwd", "stdin_file", "wait_for"}
 // argument.
 var contentRules = map[string]bool{
 	"command": true, "env": true, "mask": true, "keys": true, "signal": true, "text": true,
-	"env_files": true, // paths on the server's disk, read at create
+	"env_files":  true, // paths on the server's disk, read at create
+	"log_rotate": true, // 0, or at least MinLogRotate: said in words
 }
 
 // candidates returns values to try for a property of an input schema:
