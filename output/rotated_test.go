@@ -34,3 +34,17 @@ func TestReadFloor(t *testing.T) {
 		}
 	}
 }
+
+// TestTailMarkerAboveFloor: a tail's marker counts and points at the kept
+// bytes only.
+func TestTailMarkerAboveFloor(t *testing.T) {
+	log := strings.Repeat("\x00", 100) + strings.Repeat("abcdefghi\n", 30) // data from 100 to 400
+	w, err := Read(strings.NewReader(log), int64(len(log)), Request{Tail: true, End: -1, MaxBytes: 200, Say: true, Floor: 100}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tailMarker(100, w.Start)
+	if !strings.HasPrefix(w.Text, want) || !strings.Contains(want, "offset=100") || w.RotatedBefore != 0 {
+		t.Fatalf("text %q rotated %d, want the marker %q", w.Text, w.RotatedBefore, want)
+	}
+}
