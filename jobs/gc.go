@@ -118,7 +118,12 @@ func (s *Service) checkQuiet(id string, st *jobstore.State) *jobstore.State {
 // is off or one of this service's is still running. It never delays or
 // fails the launch: errors are logged.
 func (s *Service) afterLaunch() {
-	if !s.gc.Auto || !s.gcRunning.CompareAndSwap(false, true) {
+	if !s.gc.Auto {
+		return
+	}
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	if s.closing || !s.gcRunning.CompareAndSwap(false, true) {
 		return
 	}
 	s.bg.Add(1)

@@ -69,6 +69,8 @@ type Service struct {
 	gc         GCConfig
 	gcRunning  atomic.Bool    // an automatic collection of this service runs
 	bg         sync.WaitGroup // background work: automatic collections
+	bgMu       sync.Mutex     // orders bg.Add against Close's bg.Wait
+	closing    bool           // guarded by bgMu: Close has begun, start no more
 	gcOnLocked func()         // tests: runs once an automatic collection holds the root's lock
 	gcDone     func(*jobstore.GCResult, error)
 }
@@ -117,6 +119,9 @@ func (s *Service) watcher() (*watcher, error) {
 // Close releases the service's resources, once its background work (an
 // automatic collection, bounded) has finished.
 func (s *Service) Close() error {
+	s.bgMu.Lock()
+	s.closing = true
+	s.bgMu.Unlock()
 	s.bg.Wait()
 	s.watchOnce.Do(func() {}) // waits for a watcher being made; none is made after
 	if s.watch != nil {
