@@ -103,7 +103,7 @@ func (s *Service) oneMatching(ctx context.Context, req *DeleteRequest) (*Envelop
 	if err != nil {
 		return nil, err
 	}
-	m, st, err := s.current(id)
+	m, st, err := s.reconcile(id)
 	if err != nil {
 		return nil, err
 	}

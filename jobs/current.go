@@ -15,15 +15,30 @@ import (
 // between SIGTERM and SIGKILL.
 const lostGrace = time.Second
 
-// current reads job id's definition and state. A state that says running
-// while no supervisor lives is repaired first: the loss is recorded
-// (failed, supervisor_lost) and what is left of the job's tree is stopped.
-func (s *Service) current(id string) (*jobstore.Meta, *jobstore.State, error) {
+// read reads job id's definition and state as recorded, and acts on
+// nothing: a state that says running may belong to a supervisor that died.
+// Callers that must not write or signal (a view for a person, a listing)
+// use it; callers that act on the state use reconcile.
+func (s *Service) read(id string) (*jobstore.Meta, *jobstore.State, error) {
 	m, err := s.store.ReadMeta(id)
 	if err != nil {
 		return nil, nil, err
 	}
 	st, err := s.store.ReadState(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, st, nil
+}
+
+// reconcile reads job id's definition and state, and repairs a state that
+// says running while no supervisor lives: the loss is recorded in
+// state.json and events.ndjson (failed, supervisor_lost) and what is left
+// of the job's tree is stopped (SIGTERM, then SIGKILL after lostGrace).
+// Any reader that acts on a job's state reconciles first, so a lost
+// supervisor is noticed by whoever looks.
+func (s *Service) reconcile(id string) (*jobstore.Meta, *jobstore.State, error) {
+	m, st, err := s.read(id)
 	if err != nil {
 		return nil, nil, err
 	}

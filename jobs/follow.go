@@ -8,7 +8,6 @@ import (
 
 	"github.com/agent-exec/agent-exec/jobstore"
 	"github.com/agent-exec/agent-exec/output"
-	"github.com/agent-exec/agent-exec/supervisor"
 )
 
 // followChunk bounds each read of a log: Follow never holds more than this
@@ -21,8 +20,8 @@ const followChunk = 64 << 10
 //
 // Without follow it copies what the log holds when the call begins. With
 // follow it then keeps copying new bytes as they are written, waking on the
-// service's shared inotify watcher and on the exit of the run's supervisor
-// (a lost supervisor is recorded as such), and returns once the job is in a
+// process's event engine (the logs' growth, coalesced; the state; the exit
+// of the run's supervisor, a lost one recorded as such), and returns once the job is in a
 // final state and every byte it wrote has been copied: like tail -f, but
 // ending by itself. A job that was created but not started is waited for.
 // Cancelling ctx stops the copy early; that is not an error.
@@ -51,25 +50,22 @@ func (s *Service) Follow(ctx context.Context, ref, stream string, from int64, fo
 	if err != nil {
 		return nil, err
 	}
-	var changes <-chan struct{}
+	var jw *jobWatch
 	if follow {
 		// Subscribe before the first read, so no change between the read
-		// and the wait goes unnoticed.
-		wt, err := s.watcher()
+		// and the wait goes unnoticed. Only the state and the logs matter:
+		// not the events, the supervisor's log or the locks.
+		e, err := s.events()
 		if err != nil {
 			return nil, err
 		}
-		// Only the state and the logs matter: not the events, the
-		// supervisor's log or the locks.
-		ch, unsubscribe, err := wt.subscribe(s.store.Dir(id),
-			jobstore.StateFile, jobstore.OutputLog, jobstore.StdoutLog, jobstore.StderrLog)
+		jw, err = e.watchJob(s.store.Dir(id), jobstore.OutputLog, jobstore.StdoutLog, jobstore.StderrLog)
 		if err != nil {
 			return nil, err
 		}
-		defer unsubscribe()
-		changes = ch
+		defer jw.close()
 	}
-	m, st, err := s.current(id)
+	m, st, err := s.reconcile(id)
 	if err != nil {
 		return nil, err
 	}
@@ -89,11 +85,6 @@ func (s *Service) Follow(ctx context.Context, ref, stream string, from int64, fo
 	if !follow {
 		limit = sizeOf(f.path)
 	}
-	var supervisorGone <-chan struct{}
-	var watchedPID int
-	var watchedStart uint64
-	stopWatch := func() {}
-	defer func() { stopWatch() }()
 	for {
 		// The state was read before the log: a final state is recorded
 		// only after the job's last byte is on disk, so after a final state
@@ -113,22 +104,22 @@ func (s *Service) Follow(ctx context.Context, ref, stream string, from int64, fo
 		if !follow {
 			return env(), nil
 		}
-		if st.State == jobstore.StateRunning && (st.SupervisorPID != watchedPID || st.SupervisorStart != watchedStart) {
+		if st.State == jobstore.StateRunning {
 			// The first run seen, or a new one: watch its supervisor.
-			stopWatch()
-			watchedPID, watchedStart = st.SupervisorPID, st.SupervisorStart
-			supervisorGone, stopWatch = supervisor.WatchExit(st.SupervisorPID, st.SupervisorStart)
+			jw.watchSupervisor(st.SupervisorPID, st.SupervisorStart)
 		}
 		select {
-		case <-changes:
-		case <-supervisorGone:
-			// current (below) records a lost supervisor; one that ended
-			// normally wrote the final state before it exited.
-			supervisorGone = nil
+		case <-jw.C:
 		case <-ctx.Done():
 			return env(), nil
 		}
-		if m, st, err = s.current(id); err != nil {
+		// Output alone changes nothing but the log: copy it. A new state
+		// or a gone supervisor (reconcile records a lost one; one that
+		// ended normally wrote the final state before it exited) is read.
+		if jw.take()&(ChangeState|ChangeSupervisorGone) == 0 {
+			continue
+		}
+		if m, st, err = s.reconcile(id); err != nil {
 			return nil, err
 		}
 	}

@@ -34,7 +34,7 @@ func (s *Service) Input(ctx context.Context, req *InputRequest, progress Progres
 	if err != nil {
 		return nil, err
 	}
-	m, st, err := s.current(id)
+	m, st, err := s.reconcile(id)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (s *Service) Deliver(id string, data []byte, eof bool, cols, rows int) (int
 	}
 	if resp != nil || errors.Is(err, supervisor.ErrNoSupervisor) {
 		// The supervisor answered no (the run is ending) or is gone.
-		if _, st, cerr := s.current(id); cerr == nil && st.State != jobstore.StateRunning {
+		if _, st, cerr := s.reconcile(id); cerr == nil && st.State != jobstore.StateRunning {
 			return 0, stateErr("job %s is %s: input goes to a running job", id, st.State)
 		}
 		return 0, stateErr("job %s did not take the input: %v", id, err)
@@ -137,7 +137,7 @@ func (s *Service) AttachTerminal(ref string) (*Terminal, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, st, err := s.current(id)
+	m, st, err := s.reconcile(id)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (s *Service) Create(ctx context.Context, d *Definition) (*Envelope, error) 
 		return nil, err
 	}
 	l.Unlock()
-	_, st, err := s.current(m.ID)
+	_, st, err := s.reconcile(m.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (s *Service) unfinishedNamed(name, except string, locked bool) (string, err
 	if holder == "" || holder == except {
 		return "", nil
 	}
-	if _, st, err := s.current(holder); err == nil && !jobstore.Terminal(st.State) {
+	if _, st, err := s.reconcile(holder); err == nil && !jobstore.Terminal(st.State) {
 		return holder, nil
 	}
 	return "", nil
@@ -135,7 +135,7 @@ func (s *Service) scanUnfinishedNamed(name, except string) (string, error) {
 		if id == except {
 			continue
 		}
-		if _, st, err := s.current(id); err == nil && !jobstore.Terminal(st.State) {
+		if _, st, err := s.reconcile(id); err == nil && !jobstore.Terminal(st.State) {
 			return id, nil
 		}
 	}
@@ -414,7 +414,7 @@ func (s *Service) stop(ctx context.Context, id string, sig syscall.Signal, grace
 		_ = s.store.AppendEvent(id, jobstore.Event{Event: "kill_requested", Detail: detail})
 	}
 	if errors.Is(sendErr, supervisor.ErrNoAnswer) {
-		_, st, err := s.current(id)
+		_, st, err := s.reconcile(id)
 		if err != nil {
 			return nil, false, err
 		}
@@ -464,7 +464,7 @@ func (s *Service) locked(id string, f func(*jobstore.Meta, *jobstore.State) erro
 		return err
 	}
 	defer l.Unlock()
-	m, st, err := s.current(id)
+	m, st, err := s.reconcile(id)
 	if err != nil {
 		return err
 	}

@@ -156,7 +156,7 @@ func (s *Service) until(o *Observation, def time.Duration) time.Duration {
 // observe waits as o asks, then builds the envelope with the job and a
 // window of its output.
 func (s *Service) observe(ctx context.Context, id string, o *Observation, v callView, progress Progress) (*Envelope, error) {
-	m, st, err := s.current(id)
+	m, st, err := s.reconcile(id)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 	if err != nil {
 		return nil, err
 	}
-	if m, st, err = s.current(id); err != nil {
+	if m, st, err = s.reconcile(id); err != nil {
 		return nil, err
 	}
 	// Every byte returned counts against max_bytes as encoded JSON: the

@@ -62,10 +62,6 @@ type Service struct {
 	opt   Options
 	log   *slog.Logger
 
-	watchOnce sync.Once
-	watch     *watcher
-	watchErr  error
-
 	gc         GCConfig
 	gcRunning  atomic.Bool    // an automatic collection of this service runs
 	bg         sync.WaitGroup // background work: automatic collections
@@ -110,10 +106,9 @@ func New(store *jobstore.Store, opt Options) (*Service, error) {
 // Store returns the service's job store.
 func (s *Service) Store() *jobstore.Store { return s.store }
 
-// watcher returns the process's shared inotify watcher, made on first use.
-func (s *Service) watcher() (*watcher, error) {
-	s.watchOnce.Do(func() { s.watch, s.watchErr = newWatcher(s.log) })
-	return s.watch, s.watchErr
+// events returns the process's event engine, shared by every Service.
+func (s *Service) events() (*engine, error) {
+	return processEngine(s.log)
 }
 
 // Close releases the service's resources, once its background work (an
@@ -123,9 +118,5 @@ func (s *Service) Close() error {
 	s.closing = true
 	s.bgMu.Unlock()
 	s.bg.Wait()
-	s.watchOnce.Do(func() {}) // waits for a watcher being made; none is made after
-	if s.watch != nil {
-		return s.watch.close()
-	}
 	return nil
 }

@@ -82,7 +82,7 @@ func (s *Service) killUnreadable(id string, sig syscall.Signal, grace float64, c
 	}
 	defer l.Unlock()
 	supervised, stopped := s.stopUnreadable(id, sig, grace)
-	if m, st, err := s.current(id); err == nil {
+	if m, st, err := s.reconcile(id); err == nil {
 		env := envelope("kill")
 		env.Signal = supervisor.SignalName(sig)
 		escalated, already := false, false

@@ -14,15 +14,9 @@ import (
 
 	"github.com/agent-exec/agent-exec/jobstore"
 	"github.com/agent-exec/agent-exec/output"
-	"github.com/agent-exec/agent-exec/supervisor"
 )
 
 const (
-	// minCheckGap keeps a very chatty job from turning a wait into a busy
-	// loop: after a burst of checkBurst quick checks, the next comes no
-	// sooner than this after the last. Wake-ups in between coalesce.
-	minCheckGap = 10 * time.Millisecond
-	checkBurst  = 4 // quick checks allowed before minCheckGap applies
 	// Port checks back off from portFirst to portMax between attempts (no
 	// event says a port opened); output from the job triggers one at once.
 	portFirst = 50 * time.Millisecond
@@ -110,32 +104,25 @@ func (w *waiter) wait(ctx context.Context, st *jobstore.State) (*WaitView, error
 		wv.Reason = WaitNotWaited
 		return wv, nil
 	}
-	wt, err := w.s.watcher()
+	e, err := w.s.events()
 	if err != nil {
 		return nil, err
 	}
 	// Subscribe before the first check, so no change after it goes
-	// unnoticed. The state and the log wake the wait apart, so output
-	// costs a wait that does not look at it nothing.
-	dir := w.s.store.Dir(w.id)
-	stateChanged, unsubscribe, err := wt.subscribe(dir, jobstore.StateFile)
+	// unnoticed. Output wakes only a wait that looks at it, and then at
+	// most once every outputGap.
+	var logs []string
+	if w.needsOutput() {
+		logs = []string{filepath.Base(w.file)}
+	}
+	jw, err := e.watchJob(w.s.store.Dir(w.id), logs...)
 	if err != nil {
 		return nil, err
 	}
-	defer unsubscribe()
-	ev := waitEvents{stateChanged: stateChanged}
-	if w.needsOutput() {
-		logChanged, unsubscribe, err := wt.subscribe(dir, filepath.Base(w.file))
-		if err != nil {
-			return nil, err
-		}
-		defer unsubscribe()
-		ev.logChanged = logChanged
-	}
+	defer jw.close()
+	ev := waitEvents{job: jw}
 	if st.State == jobstore.StateRunning {
-		ch, stop := supervisor.WatchExit(st.SupervisorPID, st.SupervisorStart)
-		defer stop()
-		ev.supervisorGone = ch
+		jw.watchSupervisor(st.SupervisorPID, st.SupervisorStart)
 	}
 	deadline := time.NewTimer(w.until)
 	defer deadline.Stop()
@@ -161,13 +148,11 @@ func (w *waiter) wait(ctx context.Context, st *jobstore.State) (*WaitView, error
 
 // waitEvents are the sources a wait listens to; nil channels never fire.
 type waitEvents struct {
-	stateChanged   <-chan struct{}  // the state file was replaced, or the job directory changed
-	logChanged     <-chan struct{}  // the observed log was written (when the wait looks at output)
-	supervisorGone <-chan struct{}  // the run's supervisor exited
-	deadline       <-chan time.Time // until has passed
-	idleTimer      *time.Timer      // idle_ms of silence; reset by output
-	tick           <-chan time.Time // progress
-	portTimer      *time.Timer      // next port check
+	job       *jobWatch        // the job's state, output (when the wait looks at it) and supervisor
+	deadline  <-chan time.Time // until has passed
+	idleTimer *time.Timer      // idle_ms of silence; reset by output
+	tick      <-chan time.Time // progress
+	portTimer *time.Timer      // next port check
 }
 
 // closedChan is always ready: selecting on it means "do not block".
@@ -183,28 +168,12 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 	}
 	portDelay := portFirst
 	began := time.Now()
-	var lastCheck time.Time
-	burst := 0       // checks in a row that came sooner than minCheckGap
 	stateDue := true // the state file may have changed since it was read
 	more := false    // wait_for stopped short of the end of the log
 	if err := w.outputGrew(sizeOf(w.file), ev); err != nil {
 		return err
 	}
 	for {
-		if !more {
-			// Woken by an event: coalesce a flood of them.
-			if gap := time.Since(lastCheck); gap >= minCheckGap {
-				burst = 0
-			} else if burst++; burst > checkBurst {
-				t := time.NewTimer(minCheckGap - gap)
-				select {
-				case <-t.C:
-				case <-ctx.Done():
-				}
-				t.Stop()
-			}
-			lastCheck = time.Now()
-		}
 		done, m, err := w.check(wv, stateDue && !more)
 		if err != nil || done {
 			return err
@@ -219,24 +188,28 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 		}
 		select {
 		case <-ready:
-		case <-ev.stateChanged:
-			stateDue = true
-		case <-ev.logChanged:
-			if err := w.outputGrew(sizeOf(w.file), ev); err != nil {
-				return err
+		case <-ev.job.C:
+			c := ev.job.take()
+			if c&ChangeState != 0 {
+				stateDue = true
 			}
-		case <-ev.supervisorGone:
-			ev.supervisorGone = nil
-			// current records the loss; when it cannot (a full disk), its
-			// answer is the only place the loss is: keep it until
-			// state.json changes.
-			before, _ := stampOf(w.s.store.Path(w.id, jobstore.StateFile))
-			_, st, err := w.s.current(w.id)
-			if err != nil {
-				return err
+			if c&ChangeOutput != 0 {
+				if err := w.outputGrew(sizeOf(w.file), ev); err != nil {
+					return err
+				}
 			}
-			w.st, w.stStamp = st, before
-			stateDue = true
+			if c&ChangeSupervisorGone != 0 {
+				// reconcile records the loss; when it cannot (a full
+				// disk), its answer is the only place the loss is: keep
+				// it until state.json changes.
+				before, _ := stampOf(w.s.store.Path(w.id, jobstore.StateFile))
+				_, st, err := w.s.reconcile(w.id)
+				if err != nil {
+					return err
+				}
+				w.st, w.stStamp = st, before
+				stateDue = true
+			}
 		case <-ev.deadline:
 			wv.Reason = WaitDeadline
 			return nil
@@ -386,36 +359,34 @@ func portOpen(port int) bool {
 // wakes only when the state file changes or the supervisor exits, never for
 // the job's output.
 func (s *Service) waitTerminal(ctx context.Context, id string, timeout time.Duration) (*jobstore.State, error) {
-	wt, err := s.watcher()
+	e, err := s.events()
 	if err != nil {
 		return nil, err
 	}
-	changes, unsubscribe, err := wt.subscribe(s.store.Dir(id), jobstore.StateFile)
+	jw, err := e.watchJob(s.store.Dir(id))
 	if err != nil {
 		return nil, err
 	}
-	defer unsubscribe()
-	_, st, err := s.current(id)
+	defer jw.close()
+	_, st, err := s.reconcile(id)
 	if err != nil || st.State != jobstore.StateRunning {
 		return st, err
 	}
-	gone, stop := supervisor.WatchExit(st.SupervisorPID, st.SupervisorStart)
-	defer stop()
+	jw.watchSupervisor(st.SupervisorPID, st.SupervisorStart)
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		select {
-		case <-changes:
-		case <-gone:
-			gone = nil
+		case <-jw.C:
+			jw.take()
 		case <-deadline.C:
-			_, st, err = s.current(id)
+			_, st, err = s.reconcile(id)
 			return st, err
 		case <-ctx.Done():
-			_, st, err = s.current(id)
+			_, st, err = s.reconcile(id)
 			return st, err
 		}
-		if _, st, err = s.current(id); err != nil || st.State != jobstore.StateRunning {
+		if _, st, err = s.reconcile(id); err != nil || st.State != jobstore.StateRunning {
 			return st, err
 		}
 	}

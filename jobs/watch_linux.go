@@ -39,7 +39,14 @@ type dirWatch struct {
 	wd   int32
 	dir  string
 	mask uint32
-	subs map[chan struct{}][]string // the names each subscriber cares about; nil: all
+	subs map[*watchSub][]string // the names each subscriber cares about; nil: all
+}
+
+// watchSub is one subscriber: notify is called, under the watcher's lock
+// and so without blocking, with the name of the file that changed ("" for
+// the directory itself or for a lost event queue).
+type watchSub struct {
+	notify func(name string)
 }
 
 // baseMask reports files created, replaced, closed after writing or removed,
@@ -82,29 +89,46 @@ func newWatcher(log *slog.Logger) (*watcher, error) {
 // change in dir to one of the files names (any file when names is empty), or
 // to dir itself, and a function that ends the subscription.
 func (w *watcher) subscribe(dir string, names ...string) (<-chan struct{}, func(), error) {
+	ch := make(chan struct{}, 1)
+	cancel, err := w.notify(dir, func(string) {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}, names...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ch, cancel, nil
+}
+
+// notify calls fn (without blocking: it runs under the watcher's lock)
+// after every change in dir to one of the files names (any file when names
+// is empty), or to dir itself, until the returned function is called.
+func (w *watcher) notify(dir string, fn func(name string), names ...string) (func(), error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
-		return nil, nil, fmt.Errorf("watch %s: %w", dir, os.ErrClosed)
+		return nil, fmt.Errorf("watch %s: %w", dir, os.ErrClosed)
 	}
 	if len(names) == 0 {
 		names = nil
 	}
-	ch := make(chan struct{}, 1)
+	ch := &watchSub{notify: fn}
 	dw := w.byDir[dir]
 	if dw == nil {
-		probe := &dirWatch{subs: map[chan struct{}][]string{ch: names}}
+		probe := &dirWatch{subs: map[*watchSub][]string{ch: names}}
 		mask := probe.maskFor()
 		wd, err := unix.InotifyAddWatch(w.fd, dir, mask)
 		if err != nil {
-			return nil, nil, fmt.Errorf("watch %s: %w", dir, err)
+			return nil, fmt.Errorf("watch %s: %w", dir, err)
 		}
 		if old := w.byWD[int32(wd)]; old != nil {
 			// The kernel reuses a wd for the same inode: share it (its mask
 			// was just replaced by ours, and is set right below).
 			dw = old
 		} else {
-			dw = &dirWatch{wd: int32(wd), dir: dir, mask: mask, subs: make(map[chan struct{}][]string)}
+			dw = &dirWatch{wd: int32(wd), dir: dir, mask: mask, subs: make(map[*watchSub][]string)}
 			w.byWD[dw.wd] = dw
 		}
 		w.byDir[dir] = dw
@@ -128,7 +152,7 @@ func (w *watcher) subscribe(dir string, names ...string) (<-chan struct{}, func(
 		}
 		w.setMask(dw)
 	}
-	return ch, cancel, nil
+	return cancel, nil
 }
 
 // setMask asks the kernel for the events dw's subscribers need now. A
@@ -202,14 +226,11 @@ func eventName(b []byte) string {
 // wake signals, without blocking, every subscriber of dw that cares about
 // the file name ("": the directory itself, or unknown: everyone).
 func wake(dw *dirWatch, name string) {
-	for ch, names := range dw.subs {
+	for sub, names := range dw.subs {
 		if name != "" && names != nil && !slices.Contains(names, name) {
 			continue
 		}
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
+		sub.notify(name)
 	}
 }
 

@@ -2,55 +2,10 @@ package supervisor
 
 import (
 	"errors"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-// WatchExit returns a channel that is closed when process pid, started at
-// start, exits (at once if it already has, or if pid now belongs to another
-// process). stop ends the watch; it must be called.
-func WatchExit(pid int, start uint64) (exited <-chan struct{}, stop func()) {
-	ch := make(chan struct{})
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil || !Alive(pid, start) {
-		if err == nil {
-			unix.Close(fd)
-		}
-		close(ch)
-		return ch, func() {}
-	}
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
-		unix.Close(fd)
-		close(ch) // cannot watch: let the caller re-check now
-		return ch, func() {}
-	}
-	go func() {
-		defer unix.Close(fd)
-		defer unix.Close(p[0])
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(p[0]), Events: unix.POLLIN}}
-		for {
-			_, err := unix.Poll(fds, -1)
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			if err == nil && fds[1].Revents != 0 {
-				return // stopped
-			}
-			close(ch)
-			return
-		}
-	}()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			unix.Write(p[1], []byte{0})
-			unix.Close(p[1])
-		})
-	}
-}
 
 // StopLeftovers terminates what is left of job id after its supervisor
 // died: the workload's process group (when pid, started at start, still

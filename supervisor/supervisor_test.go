@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -262,4 +263,51 @@ func TestEndRecord(t *testing.T) {
 	if _, ok := ReadEndRecord(dir, 2); ok {
 		t.Fatal("a reopened end record still holds the last run's state")
 	}
+}
+
+// TestWatchExitNoThreadPerWatch: watches park on the netpoller, so 150 of
+// them do not each hold an OS thread in a blocking poll.
+func TestWatchExitNoThreadPerWatch(t *testing.T) {
+	cmd := startSleep(t)
+	start, err := StartTime(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stops []func()
+	for range 150 {
+		_, stop := WatchExit(cmd.Process.Pid, start)
+		stops = append(stops, stop)
+	}
+	defer func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}()
+	// A watch that blocked a thread would do so within moments of its
+	// start: look for half a second.
+	for end := time.Now().Add(500 * time.Millisecond); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if n := threadCount(t); n > 40 {
+			t.Fatalf("%d OS threads with 150 exit watches", n)
+		}
+	}
+}
+
+// threadCount returns the number of OS threads of this process.
+func threadCount(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no Threads line in /proc/self/status")
+	return 0
 }
