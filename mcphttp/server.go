@@ -16,11 +16,13 @@
 //  4. Limits: a body over the limit gets 413, a new session beyond the
 //     session limit 503, an unknown or expired session id 404.
 //
-// GET /healthz answers "ok" to anyone, with no details. Sessions that see
-// no request for the idle time are ended; slow clients are cut off by
-// header, body and write timeouts. Serve shuts down gracefully when its
-// context ends: tool calls in flight are answered (their waits end early),
-// then the listener and every session close. Nothing here stops a job.
+// GET /healthz answers "ok" to anyone, with no details; GET /version (with
+// the token) names the server. Sessions that see no request for the idle
+// time are ended; slow clients are cut off by header, body and write
+// timeouts; open connections are capped. Serve shuts down gracefully when
+// its context ends: the listener closes, the tool calls in flight are
+// answered (their waits end early, see EndWaitsWhen), then every session
+// closes. Nothing here stops a job.
 package mcphttp
 
 import (
