@@ -176,7 +176,7 @@ func Compress(in Input) (text string, rep Report, applied bool) {
 		return unchanged(strategyGuard)
 	}
 	masked := 0
-	if (mode == Auto || mode == Always) && Masks(in.Command) {
+	if Masks(in.Command) {
 		in.Text, in.LineEnds, masked = maskEnv(in.Text, in.LineEnds, in.Start)
 	}
 	if mode == Auto && len(in.Text) <= in.MaxBytes && len(in.Holes) == 0 {
@@ -223,7 +223,7 @@ func Compress(in Input) (text string, rep Report, applied bool) {
 // Masks reports whether Compress masks secrets in the output of cmd: it
 // prints the environment (env, printenv), and the value of every variable
 // whose name looks secret (*TOKEN*, *SECRET*, *PASSWORD*, *KEY*, …) is
-// shown as "***" in modes auto and always, even when the text fits. A
+// shown as "***" in every mode but off, even when the text fits. A
 // caller examines such a window even when it would show a fitting one
 // unchanged.
 func Masks(cmd []string) bool {
