@@ -207,7 +207,7 @@ func definitionCases(tool string) []hostile {
 		{tool, "mask", "`=` in a name", w(`"mask":["A=B"]`), invalidInput, "mask"},
 		{tool, "mask", "NUL in a name", w(`"mask":["A\u0000"]`), invalidInput, "mask"},
 		{tool, "stdin", "number", w(`"stdin":5`), invalidInput, "stdin"},
-		{tool, "stdin_file", "with stdin", w(`"stdin":"a","stdin_file":"/etc/hostname"`), invalidInput, "stdin_file"},
+		{tool, "stdin_file", "with stdin", w(`"stdin":"a","stdin_file":"/etc/hostname"`), invalidInput, "stdin"},
 		{tool, "stdin", "with tty", w(`"stdin":"a","tty":true`), invalidInput, "stdin"},
 		{tool, "stdin_file", "empty", w(`"stdin_file":""`), invalidInput, "stdin_file"},
 		{tool, "stdin_file", "no such file", w(`"stdin_file":"../../../../no-such-file"`), invalidInput, "stdin_file"},

@@ -150,15 +150,24 @@ type ListRequest struct {
 	NoLimit bool     `json:"-"`
 }
 
-// Envelope is every operation's result.
+// Envelope is every operation's result. Its fields are in the order a
+// model reads them (the encoding keeps the order of the struct): whether
+// the call worked and what it is, the error or the job, then what the call
+// brought (input delivered, the wait, the output, the screen), then the
+// fields of kill, list and delete.
 type Envelope struct {
 	SchemaVersion string `json:"schema_version"`
 	OK            bool   `json:"ok"`
 	Type          string `json:"type"`
 
-	Job    *Job        `json:"job,omitempty"`
-	Output *OutputView `json:"output,omitempty"`
+	Error *Error `json:"error,omitempty"`
+	Job   *Job   `json:"job,omitempty"`
+	// input
+	Input  *InputView  `json:"input,omitempty"`
 	Wait   *WaitView   `json:"wait,omitempty"`
+	Output *OutputView `json:"output,omitempty"`
+	// observe with view screen
+	Screen *supervisor.Screen `json:"screen,omitempty"`
 
 	// kill
 	Signal          string `json:"signal,omitempty"`
@@ -173,10 +182,6 @@ type Envelope struct {
 	Hidden *int `json:"hidden,omitempty"`
 	// Skipped names the jobs whose files could not be read, and why.
 	Skipped []SkippedJob `json:"skipped,omitempty"`
-	// input
-	Input *InputView `json:"input,omitempty"`
-	// observe with view screen
-	Screen *supervisor.Screen `json:"screen,omitempty"`
 	// delete
 	JobID   string `json:"job_id,omitempty"`
 	Deleted bool   `json:"deleted,omitempty"`
@@ -184,8 +189,6 @@ type Envelope struct {
 	GC *GCView `json:"gc,omitempty"`
 	// delete by filters
 	Bulk *BulkView `json:"bulk,omitempty"`
-
-	Error *Error `json:"error,omitempty"`
 }
 
 // ErrorEnvelope wraps err in the error envelope.

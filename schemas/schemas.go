@@ -74,6 +74,10 @@ type toolDocs struct {
 	// exclusive are the arguments of the input's top-level
 	// "not": {"required": [...]}, which may not be given together.
 	exclusive []string
+	// brief are the arguments published without a description (the
+	// tool file's "x-brief"): the tool's description says they are as in
+	// run.
+	brief []string
 }
 
 // assembled holds every tool's documents. Building them is deferred to
@@ -128,6 +132,10 @@ func assembleAll(fsys embed.FS) (map[string]*toolDocs, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s input: %w", tool, err)
 		}
+		in, d.brief, err = briefen(in, defs)
+		if err != nil {
+			return nil, fmt.Errorf("%s.input.json: %w", tool, err)
+		}
 		if d.input, err = inline(in, defs); err != nil {
 			return nil, fmt.Errorf("%s.input.json: %w", tool, err)
 		}
@@ -156,6 +164,65 @@ func assembleAll(fsys embed.FS) (map[string]*toolDocs, error) {
 		m[tool] = d
 	}
 	return m, nil
+}
+
+// Brief returns the arguments of tool that its input schema publishes
+// without a description, to keep what a model is sent small: the tool's
+// description must say they are as in run.
+func Brief(tool string) []string {
+	return slices.Clone(lookup(tool).brief)
+}
+
+// briefen applies a tool input file's top-level "x-brief" (a list of
+// argument names, each written as a bare {"$ref": ...}): it removes the
+// key and replaces each such reference by the definition without its
+// description. It returns src compacted, and the names.
+func briefen(src []byte, defs map[string][]byte) ([]byte, []string, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, src); err != nil {
+		return nil, nil, err
+	}
+	doc := buf.Bytes()
+	var top struct {
+		Brief      []string                   `json:"x-brief"`
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if err := json.Unmarshal(doc, &top); err != nil {
+		return nil, nil, err
+	}
+	if top.Brief == nil {
+		return doc, nil, nil
+	}
+	key, _ := json.Marshal(top.Brief)
+	needle := append([]byte(`,"x-brief":`), key...)
+	if !bytes.Contains(doc, needle) {
+		return nil, nil, errors.New(`"x-brief" must be a top-level key after "properties"`)
+	}
+	doc = bytes.Replace(doc, needle, nil, 1)
+	for _, name := range top.Brief {
+		var ref struct {
+			Ref string `json:"$ref"`
+		}
+		if err := json.Unmarshal(top.Properties[name], &ref); err != nil || ref.Ref == "" {
+			return nil, nil, fmt.Errorf("x-brief: %s is not a property written as a bare $ref", name)
+		}
+		def, ok := defs[strings.TrimPrefix(ref.Ref, defsPrefix)]
+		if !ok {
+			return nil, nil, fmt.Errorf("x-brief: %s: unknown reference %q", name, ref.Ref)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(def, &m); err != nil {
+			return nil, nil, err
+		}
+		delete(m, "description")
+		bare, err := json.Marshal(m)
+		if err != nil {
+			return nil, nil, err
+		}
+		old := []byte(`"` + name + `":{"$ref":"` + ref.Ref + `"}`)
+		doc = bytes.Replace(doc, old, append([]byte(`"`+name+`":`), bare...), 1)
+	}
+	return doc, top.Brief, nil
 }
 
 // inline returns src, compacted, with every {"$ref": "#/$defs/NAME"} object

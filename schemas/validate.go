@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -112,10 +113,12 @@ func ValidateInput(tool string, args any) error {
 	return describe(verr, d, v)
 }
 
-// ValidateOutput checks a tool's result envelope against its output schema.
-// v is a JSON-decoded value or anything encoding/json can marshal. The
-// error wraps the *jsonschema.ValidationError, whose text lists every
-// failure. ValidateOutput panics on an unknown tool name.
+// ValidateOutput checks a tool's result envelope against its output schema
+// and then against the envelope's rules that the published schema leaves
+// out to stay a plain object (see checkEnvelope). v is a JSON-decoded value
+// or anything encoding/json can marshal. A schema failure wraps the
+// *jsonschema.ValidationError, whose text lists every failure.
+// ValidateOutput panics on an unknown tool name.
 func ValidateOutput(tool string, v any) error {
 	lookup(tool)
 	sch := compiled().output[tool]
@@ -125,6 +128,147 @@ func ValidateOutput(tool string, v any) error {
 	}
 	if err := sch.Validate(nv); err != nil {
 		return fmt.Errorf("%s output: %w", tool, err)
+	}
+	if err := checkEnvelope(tool, nv); err != nil {
+		return fmt.Errorf("%s output: %w", tool, err)
+	}
+	return nil
+}
+
+// successFields are the fields of each tool's successful result, beside
+// schema_version, ok and type.
+var successFields = map[string][]string{
+	"run":     {"job", "wait", "output"},
+	"start":   {"job", "wait", "output"},
+	"restart": {"job", "wait", "output"},
+	"observe": {"job", "wait", "output"},
+	"input":   {"job", "input", "wait", "output"},
+	"create":  {"job"},
+	"kill":    {"job", "signal", "escalated"},
+	"list":    {"jobs", "truncated", "root"},
+	"delete":  {"job_id", "deleted"},
+}
+
+// checkEnvelope checks the rules of an envelope (a normalized, schema-valid
+// value) that its output schema does not state. The published schemas are
+// one plain object each, without oneOf, allOf or if/then, because
+// code-generating clients turn those into useless types (unknown &
+// unknown); the rules live here instead, so that tests still hold every
+// result to them:
+//   - ok is true exactly when type is the tool's, false when it is "error";
+//     an error result has error, a successful one does not, and it has
+//     every field of successFields;
+//   - a job (or list entry) that exited has exit_code, a killed one has
+//     signal, a failed one has reason; its times are RFC 3339;
+//   - a wait that matched has matched;
+//   - every number is >= 0 (a pid >= 1), and an error's code is one of
+//     errorCodes.
+func checkEnvelope(tool string, v any) error {
+	env, _ := v.(map[string]any)
+	if env == nil {
+		return errors.New("not an object")
+	}
+	ok, _ := env["ok"].(bool)
+	typ, _ := env["type"].(string)
+	_, hasErr := env["error"]
+	switch {
+	case ok && typ != tool:
+		return fmt.Errorf("ok is true but type is %q", typ)
+	case !ok && typ != "error":
+		return fmt.Errorf("ok is false but type is %q, not error", typ)
+	case !ok && !hasErr:
+		return errors.New("an error result has no error")
+	case ok && hasErr:
+		return errors.New("a successful result has error")
+	}
+	if err := checkNumbers(env, ""); err != nil {
+		return err
+	}
+	if !ok {
+		code, _ := env["error"].(map[string]any)["code"].(string)
+		if !slices.Contains(errorCodes, code) {
+			return fmt.Errorf("error code %q is none of %s", code, strings.Join(errorCodes, ", "))
+		}
+		return nil
+	}
+	fields := successFields[tool]
+	if _, bulk := env["bulk"]; bulk && tool == "delete" {
+		fields = []string{"root", "bulk"} // a delete by filters
+	}
+	for _, f := range fields {
+		if _, has := env[f]; !has {
+			return fmt.Errorf("a successful %s result has no %s", tool, f)
+		}
+	}
+	if j, isJob := env["job"].(map[string]any); isJob {
+		if err := checkJob(j); err != nil {
+			return fmt.Errorf("job: %w", err)
+		}
+	}
+	if list, isList := env["jobs"].([]any); isList {
+		for i, j := range list {
+			if err := checkJob(j.(map[string]any)); err != nil {
+				return fmt.Errorf("jobs[%d]: %w", i, err)
+			}
+		}
+	}
+	if w, isWait := env["wait"].(map[string]any); isWait && w["reason"] == "matched" {
+		if _, has := w["matched"]; !has {
+			return errors.New("wait: reason matched without matched")
+		}
+	}
+	return nil
+}
+
+// errorCodes are the codes of the error envelope (README: Codes).
+var errorCodes = []string{"invalid_input", "job_not_found", "ambiguous_job_id", "invalid_state", "name_in_use",
+	"stdin_too_large", "not_interactive", "launch_failed", "io_error", "internal_error", "supervisor_unresponsive"}
+
+// checkNumbers checks that every number of an envelope is >= 0 (sizes,
+// offsets, counts, durations, exit codes) and that a pid is >= 1. Details
+// of an error may hold anything.
+func checkNumbers(v any, path string) error {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, child := range v {
+			if k == "details" {
+				continue
+			}
+			if err := checkNumbers(child, path+"/"+k); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, child := range v {
+			if err := checkNumbers(child, fmt.Sprintf("%s/%d", path, i)); err != nil {
+				return err
+			}
+		}
+	case json.Number:
+		f, err := v.Float64()
+		if err != nil || f < 0 || (strings.HasSuffix(path, "/pid") && f < 1) {
+			return fmt.Errorf("%s: %s is out of range", path, v)
+		}
+	}
+	return nil
+}
+
+// stateFields are the fields a job in a state must have.
+var stateFields = map[string]string{"exited": "exit_code", "killed": "signal", "failed": "reason"}
+
+func checkJob(j map[string]any) error {
+	for _, f := range []string{"created_at", "started_at", "finished_at"} {
+		if ts, has := j[f].(string); has {
+			if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
+				return fmt.Errorf("%s %q is not an RFC 3339 time", f, ts)
+			}
+		}
+	}
+	state, _ := j["state"].(string)
+	if f, ok := stateFields[state]; ok {
+		if _, has := j[f]; !has {
+			return fmt.Errorf("state %s without %s", state, f)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -19,7 +20,13 @@ type toolDef struct {
 // defaults (destructive, open world) are wrong for most of ours.
 type hints struct{ readOnly, destructive, idempotent, openWorld bool }
 
+// newTool builds a tool from its schemas. A description names the
+// arguments its input schema publishes without a description of their own
+// (schemas.Brief) as being as in run, so a model is told each thing once.
 func newTool(name, title, description string, h hints) mcp.Tool {
+	if brief := schemas.Brief(name); len(brief) > 0 {
+		description += " " + strings.Join(brief, ", ") + ": as in run."
+	}
 	t := mcp.NewTool(name,
 		mcp.WithDescription(description),
 		mcp.WithRawInputSchema(schemas.Input(name)),
@@ -47,46 +54,39 @@ func definitions(svc *jobs.Service) []toolDef {
 	}
 	return []toolDef{
 		{newTool("run", "Run a command as a background job",
-			"Start a command as a durable background job and wait up to `until` seconds (default 10) for it to finish, "+
-				"match `wait_for`, open `wait_for_port` or go idle. Returns the job (id, state, exit code) and the output of this run "+
-				"(head and tail when larger than max_bytes). The job keeps running after the call returns; use observe to check on it. "+
-				"command: an array (one element = a shell command line, run with sh -c; more = exec'd directly) or a string (a shell command line).",
+			"Start a command as a durable background job; wait until it ends or wait_for, wait_for_port or idle_ms is met. "+
+				"Returns state, exit code and output; the job outlives the call.",
 			hints{destructive: true, openWorld: true}),
 			handle("run", svc.Run)},
 		{newTool("create", "Define a job without starting it",
-			"Save a job definition (same fields as run) without starting it; start it later with start.",
+			"Save a job definition (fields as in run) without starting it; start runs it.",
 			hints{}),
 			handle("create", func(ctx context.Context, d *jobs.Definition, _ jobs.Progress) (*jobs.Envelope, error) {
 				return svc.Create(ctx, d)
 			})},
 		{newTool("start", "Start a created job",
-			"Start a job made with create, then wait and observe as run does.",
+			"Start a job made with create, then wait as run does.",
 			hints{destructive: true, openWorld: true}),
 			handle("start", svc.Start)},
 		{newTool("restart", "Restart a job",
-			"Stop the job's current run (signal, then SIGKILL after grace seconds) and start the same definition again under the same id; then observe as run does.",
+			"Stop the job's run (signal, then SIGKILL after grace) and run its definition again under the same id, then wait as run does.",
 			hints{destructive: true, openWorld: true}),
 			handle("restart", svc.Restart)},
 		{newTool("kill", "Kill a job's process tree",
-			"Send a signal (default SIGTERM) to a running job's whole process tree, SIGKILL after grace seconds (default 5), and report the final state. Killing a finished job does nothing.",
+			"Signal a running job's whole process tree, SIGKILL after grace, and return its final state. A finished job is left alone.",
 			hints{destructive: true, idempotent: true}),
 			handle("kill", noProgress(svc.Kill))},
 		{newTool("observe", "Observe a job",
-			"Report a job's state and a window of its output: the tail by default, or forward from offset (pass next_offset back to read on). "+
-				"With until > 0, first wait for the job to finish, match wait_for, open wait_for_port or go idle. "+
-				"view: screen adds, for a tty job, the screen a person would see now (full-screen programs). Never changes the job.",
+			"A job's state and a window of its output: the tail, or from offset on. With until > 0 it first waits as run does. Never changes the job.",
 			hints{readOnly: true, idempotent: true}),
 			handle("observe", svc.Observe)},
 		{newTool("input", "Send input to an interactive job",
-			"Write text and/or named keys (enter, tab, esc, arrows, ctrl-c …) to a job started with tty or interactive, optionally "+
-				"end its input (eof) or resize its terminal (cols, rows), then return the output that came after the write: the call returns "+
-				"once the output has been quiet for idle_ms (default 300, counted from the first output), wait_for matches, the job ends, "+
-				"or until (default 2 s). On a tty, end a line with \r or the key enter; ctrl-c interrupts the foreground program. "+
-				"A job that does not read never hangs the call: input.written says how many bytes it took.",
+			"Write text and keys (or eof, or a terminal resize) to a tty or interactive job, then return the output that answers it: "+
+				"once it has been quiet for idle_ms, wait_for matches, the job ends or until passes. written says what the job took.",
 			hints{destructive: true, openWorld: true}),
 			handle("input", svc.Input)},
 		{newTool("list", "List jobs",
-			"List jobs newest first with state, exit code, command and last output line. By default only jobs whose cwd is inside the server's working directory; all=true for every job.",
+			"Jobs newest first with state, exit code, command and last output line; only those under the server's directory unless all.",
 			hints{readOnly: true, idempotent: true}),
 			handle("list", func(ctx context.Context, r *jobs.ListRequest, _ jobs.Progress) (*jobs.Envelope, error) {
 				return svc.List(ctx, r)
@@ -98,7 +98,7 @@ func definitions(svc *jobs.Service) []toolDef {
 				return svc.Update(ctx, r)
 			})},
 		{newTool("delete", "Delete a finished job",
-			"Remove a job's directory and logs. A running job is refused unless force=true, which kills it first.",
+			"Remove a job's directory and logs; a running job only with force, which kills it first.",
 			hints{destructive: true, idempotent: true}),
 			handle("delete", func(ctx context.Context, r *jobs.DeleteRequest, _ jobs.Progress) (*jobs.Envelope, error) {
 				return svc.Delete(ctx, r)

@@ -133,17 +133,18 @@ func rawArguments(req mcp.CallToolRequest) ([]byte, error) {
 
 // result wraps an envelope in a tool result: structuredContent plus the
 // same JSON as the one text block; isError when the envelope is an error.
+// structuredContent is the encoded envelope itself, so its fields keep the
+// envelope's order (a map would sort them): clients hand exactly this JSON
+// to the model.
 func result(env *jobs.Envelope) *mcp.CallToolResult {
 	b, err := json.Marshal(env)
 	if err != nil {
 		env = jobs.ErrorEnvelope(fmt.Errorf("encode result: %w", err))
 		b, _ = json.Marshal(env)
 	}
-	var structured map[string]any
-	_ = json.Unmarshal(b, &structured)
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(string(b))},
-		StructuredContent: structured,
+		StructuredContent: json.RawMessage(b),
 		IsError:           !env.OK,
 	}
 }

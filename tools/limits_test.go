@@ -111,14 +111,16 @@ var notByValue = []string{"cwd", "stdin_file", "wait_for"}
 // contentRules are arguments for which jobs checks more than the schema
 // states (the schema gives the form; the rule is said in words or in the
 // error): a shell command line that is blank or a program name that is
-// empty, NUL bytes, variable names with '=', key names, signal names, and
-// input's "something to send". For these, and only in this direction, jobs
+// empty, NUL bytes, variable names with '=', key names, signal names,
+// input's "something to send", and the grammar of run's and create's name
+// and tags (left to jobs to keep run's schema within its budget). For these, and only in this direction, jobs
 // may refuse what the schema accepts, with invalid_input naming the
 // argument.
 var contentRules = map[string]bool{
 	"command": true, "env": true, "mask": true, "keys": true, "signal": true, "text": true,
 	"env_files":  true, // paths on the server's disk, read at create
 	"log_rotate": true, // 0, or at least MinLogRotate: said in words
+	"name":       true, "tags": true,
 }
 
 // candidates returns values to try for a property of an input schema:
