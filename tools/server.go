@@ -46,12 +46,16 @@ func NewServer(svc *jobs.Service, log *slog.Logger, opts ...server.ServerOption)
 
 // Serve speaks MCP over in and out until in closes or ctx is cancelled.
 // Jobs are never tied to the session: when it ends they keep running.
+//
+// A call the client cancels (notifications/cancelled) stops waiting and
+// gets no response, as the protocol asks; its job keeps running.
 func Serve(ctx context.Context, svc *jobs.Service, in io.Reader, out io.Writer, log *slog.Logger) error {
-	ss := server.NewStdioServer(NewServer(svc, log))
+	cancelled := newCancelled(log)
+	ss := server.NewStdioServer(NewServer(svc, log, server.WithHooks(cancelled.hooks())))
 	ss.SetErrorLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	server.WithWorkerPoolSize(workerPoolSize)(ss)
 	server.WithQueueSize(queueSize)(ss)
-	err := ss.Listen(ctx, in, out)
+	err := ss.Listen(ctx, in, &dropCancelled{w: out, c: cancelled})
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
