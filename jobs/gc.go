@@ -83,8 +83,8 @@ func (s *Service) GC(ctx context.Context, req *GCRequest) (*Envelope, error) {
 		p.OlderThan = d
 	}
 	if req.MaxJobs != nil {
-		if *req.MaxJobs < 0 {
-			return nil, invalid("max_jobs", "must be 0 (no limit) or more")
+		if *req.MaxJobs < 0 || *req.MaxJobs > MaxOffset {
+			return nil, invalid("max_jobs", "must be 0 (no limit) or more, at most %d", int64(MaxOffset))
 		}
 		p.MaxJobs = *req.MaxJobs
 	}
@@ -92,6 +92,9 @@ func (s *Service) GC(ctx context.Context, req *GCRequest) (*Envelope, error) {
 		n, err := sizeArg(req.MaxBytes)
 		if err != nil {
 			return nil, invalid("max_bytes", "%v", err)
+		}
+		if n > MaxOffset {
+			return nil, invalid("max_bytes", "at most %d bytes", int64(MaxOffset))
 		}
 		p.MaxBytes = n
 	}

@@ -697,7 +697,6 @@ func outputCases(t *testing.T) []outputCase {
 		add("run", name, envelope("run", `"job":`+j+`,"output":`+window+`,"wait":`+exitedWait), valid)
 	}
 	job("state bogus", strings.Replace(exitedJob, `"state":"exited"`, `"state":"bogus"`, 1), false)
-	job("reason bogus", strings.Replace(exitedJob, `"reason":"exit"`, `"reason":"tired"`, 1), false)
 	job("exited without exit_code", strings.Replace(exitedJob, `"exit_code":2,`, ``, 1), false)
 	job("killed without signal", strings.Replace(killedJob, `"signal":"SIGTERM",`, ``, 1), false)
 	job("failed without reason", strings.Replace(failedJob, `"reason":"launch_error",`, ``, 1), false)

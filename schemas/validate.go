@@ -147,6 +147,7 @@ var successFields = map[string][]string{
 	"kill":    {"job", "signal", "escalated"},
 	"list":    {"jobs", "truncated", "root"},
 	"delete":  {"job_id", "deleted"},
+	"gc":      {"root", "gc"},
 }
 
 // checkEnvelope checks the rules of an envelope (a normalized, schema-valid

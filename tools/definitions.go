@@ -69,7 +69,7 @@ func definitions(svc *jobs.Service) []toolDef {
 			hints{destructive: true, openWorld: true}),
 			handle("start", svc.Start)},
 		{newTool("restart", "Restart a job",
-			"Stop the job's run (signal, then SIGKILL after grace) and run its definition again under the same id, then wait as run does.",
+			"Stop the job's run (signal, SIGKILL after grace), run its definition again under the same id, and wait as run does.",
 			hints{destructive: true, openWorld: true}),
 			handle("restart", svc.Restart)},
 		{newTool("kill", "Kill a job's process tree",
@@ -77,12 +77,12 @@ func definitions(svc *jobs.Service) []toolDef {
 			hints{destructive: true, idempotent: true}),
 			handle("kill", noProgress(svc.Kill))},
 		{newTool("observe", "Observe a job",
-			"A job's state and a window of its output: the tail, or from offset on. With until > 0 it first waits as run does. Never changes the job.",
+			"A job's state and a window of its output (the tail, or from offset). With until, first waits as run does. Read-only.",
 			hints{readOnly: true, idempotent: true}),
 			handle("observe", svc.Observe)},
 		{newTool("input", "Send input to an interactive job",
-			"Write text and keys (or eof, or a terminal resize) to a tty or interactive job, then return the output that answers it: "+
-				"once it has been quiet for idle_ms, wait_for matches, the job ends or until passes. written says what the job took.",
+			"Write text, keys, eof or a resize to a tty or interactive job, then return the output that answers it: "+
+				"quiet for idle_ms, wait_for matched, the job ended or until passed.",
 			hints{destructive: true, openWorld: true}),
 			handle("input", svc.Input)},
 		{newTool("list", "List jobs",
@@ -104,9 +104,8 @@ func definitions(svc *jobs.Service) []toolDef {
 				return svc.Delete(ctx, r)
 			})},
 		{newTool("gc", "Remove old finished jobs",
-			"Remove finished jobs of the whole root, oldest first: those that ended longer ago than older_than, and the oldest while the root "+
-				"holds more than max_jobs jobs or max_bytes bytes (defaults: the configured policy, 30d / 1000 / 2GiB; 0 = no limit). "+
-				"Never removes created or running jobs. dry_run reports what would go. Runs automatically, bounded, after each launch.",
+			"Remove finished jobs of the whole root, oldest first, past older_than, max_jobs or max_bytes. "+
+				"Never created or running ones. Also runs, bounded, after each launch.",
 			hints{destructive: true, idempotent: true}),
 			handle("gc", func(ctx context.Context, r *jobs.GCRequest, _ jobs.Progress) (*jobs.Envelope, error) {
 				return svc.GC(ctx, r)

@@ -64,7 +64,8 @@ func decodeArgs[T any](tool string, req mcp.CallToolRequest) (*T, error) {
 		}
 		return nil, &jobs.Error{Code: jobs.CodeInvalidInput, Message: err.Error()}
 	}
-	args, err := decodeStrict[T](raw)
+	given, _ := generic.(map[string]any) // an object: the schema said so
+	args, err := decodeStrict[T](raw, given)
 	if err != nil {
 		var je *jobs.Error
 		if errors.As(err, &je) {

@@ -106,6 +106,8 @@ func FuzzToolResults(f *testing.F) {
 		{"delete", `{"job_id":"made"}`},
 		{"delete", `{"job_id":"done","force":true}`},
 		{"observe", `{"job_id":"nosuchjob"}`},
+		{"gc", `{"dry_run":true,"older_than":"1h","max_jobs":0,"max_bytes":"2GiB"}`},
+		{"gc", `{"older_than":0,"max_jobs":1,"unreadable":true}`},
 		{"kill", `{"job_id":"live","signal":"TERM"}`},
 	}
 	for _, s := range seeds {
