@@ -146,6 +146,7 @@ var successFields = map[string][]string{
 	"create":  {"job"},
 	"kill":    {"job", "signal", "escalated"},
 	"list":    {"jobs", "truncated", "root"},
+	"update":  {"job"},
 	"delete":  {"job_id", "deleted"},
 	"gc":      {"root", "gc"},
 }

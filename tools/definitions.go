@@ -55,7 +55,7 @@ func definitions(svc *jobs.Service) []toolDef {
 	return []toolDef{
 		{newTool("run", "Run a command as a background job",
 			"Start a command as a durable background job; wait until it ends or wait_for, wait_for_port or idle_ms is met. "+
-				"Returns state, exit code and output; the job outlives the call.",
+				"Returns state, exit code, output; the job outlives it.",
 			hints{destructive: true, openWorld: true}),
 			handle("run", svc.Run)},
 		{newTool("create", "Define a job without starting it",

@@ -113,6 +113,15 @@ var companions = map[string]map[string]any{
 	"input": {"cols": json.Number("80"), "rows": json.Number("24")},
 }
 
+// baseFor are the arguments a case of one argument starts from when the
+// tool's usual ones would not go with it: delete's filters instead of a
+// job_id.
+var baseFor = map[string]string{
+	"delete.state": `{"dry_run":true}`, "delete.name": `{"dry_run":true}`, "delete.tag": `{"dry_run":true}`,
+	"delete.older_than": `{"dry_run":true}`, "delete.cwd": `{"dry_run":true,"state":"exited"}`,
+	"delete.all": `{"dry_run":true,"state":"exited"}`, "delete.dry_run": `{"state":"exited"}`,
+}
+
 // notByValue are arguments whose acceptance does not depend on the value
 // alone, so the schema cannot decide it: paths on the server's disk, and a
 // regular expression's syntax (RE2).
@@ -131,7 +140,7 @@ var contentRules = map[string]bool{
 	"command": true, "env": true, "mask": true, "keys": true, "signal": true, "text": true,
 	"env_files":  true, // paths on the server's disk, read at create
 	"log_rotate": true, // 0, or at least MinLogRotate: said in words
-	"name":       true, "tags": true, "gc.older_than": true, "gc.max_bytes": true,
+	"name":       true, "tags": true, "gc.older_than": true, "gc.max_bytes": true, "delete.older_than": true,
 }
 
 // candidates returns values to try for a property of an input schema:
@@ -204,8 +213,12 @@ func TestSchemaAgreesWithJobs(t *testing.T) {
 				continue
 			}
 			for _, v := range candidates(in.Properties[name]) {
+				base := lt.base
+				if b, ok := baseFor[lt.tool+"."+name]; ok {
+					base = b
+				}
 				args := map[string]any{}
-				dec := json.NewDecoder(strings.NewReader(lt.base))
+				dec := json.NewDecoder(strings.NewReader(base))
 				dec.UseNumber()
 				if err := dec.Decode(&args); err != nil {
 					t.Fatal(err)
