@@ -54,8 +54,8 @@ func definitions(svc *jobs.Service) []toolDef {
 	}
 	return []toolDef{
 		{newTool("run", "Run a command as a background job",
-			"Start a command as a durable background job; wait until it ends or wait_for, wait_for_port or idle_ms is met. "+
-				"Returns state, exit code, output; the job outlives it.",
+			"Run a command as a durable background job; wait until it ends or a wait condition holds, "+
+				"then return state, exit code and output. The job outlives the call.",
 			hints{destructive: true, openWorld: true}),
 			handle("run", svc.Run)},
 		{newTool("create", "Define a job without starting it",
