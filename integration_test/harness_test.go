@@ -260,6 +260,7 @@ type server struct {
 	progressMu sync.Mutex
 	progress   map[string][]*mcp.ProgressNotificationParams // by token; guarded by progressMu
 	progressCh chan *mcp.ProgressNotificationParams         // every notification, if there is room
+	updated    chan string                                  // URIs of notifications/resources/updated, if there is room
 }
 
 type serverConfig struct {
@@ -380,6 +381,7 @@ func startServer(t *testing.T, opts ...option) *server {
 		exited:     make(chan struct{}),
 		progress:   make(map[string][]*mcp.ProgressNotificationParams),
 		progressCh: make(chan *mcp.ProgressNotificationParams, 1024),
+		updated:    make(chan string, 64),
 	}
 	go func() {
 		s.exitErr = cmd.Wait()
@@ -412,6 +414,12 @@ func (s *server) newClient() *mcp.Client {
 			s.progressMu.Unlock()
 			select {
 			case s.progressCh <- req.Params:
+			default:
+			}
+		},
+		ResourceUpdatedHandler: func(_ context.Context, req *mcp.ResourceUpdatedNotificationRequest) {
+			select {
+			case s.updated <- req.Params.URI:
 			default:
 			}
 		},

@@ -33,14 +33,21 @@ Give long-lived servers a "name" (with if_running: "attach") so retries never st
 // NewServer builds the MCP server over svc; opts are added to its own
 // options (a transport's tool-handler middleware, say).
 func NewServer(svc *jobs.Service, log *slog.Logger, opts ...server.ServerOption) *server.MCPServer {
+	subs := newSubscriptions(svc)
+	hooks := &server.Hooks{}
+	subs.hooks(hooks)
 	s := server.NewMCPServer("agent-exec", version.Version(), append([]server.ServerOption{
 		server.WithToolCapabilities(false),
+		server.WithResourceCapabilities(true, false),
+		server.WithHooks(hooks),
 		server.WithInstructions(Instructions),
 		server.WithRecovery(),
 	}, opts...)...)
 	for _, t := range definitions(svc) {
 		s.AddTool(t.tool, t.handler)
 	}
+	subs.srv = s
+	addResources(s, svc)
 	return s
 }
 
