@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"github.com/agent-exec/agent-exec/jobstore"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -267,5 +268,25 @@ func TestObserveTailLines(t *testing.T) {
 	}
 	if _, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"true"}}, Observation: Observation{TailLines: 2}}, nil); codeOf(err) != CodeInvalidInput {
 		t.Errorf("run with tail_lines = %v, want invalid_input", err)
+	}
+}
+
+// Observing the tail of a running job with a long log extends its notable
+// index, by a bounded step, so that the call that needs the index finds
+// it mostly built.
+func TestObserveTailKeepsTheIndexUp(t *testing.T) {
+	s := newService(t)
+	until := 30.0
+	env := mustRun(t, s, &RunRequest{Definition: Definition{
+		Command: Command{"yes 'INFO all good here, nothing to see' | head -c 6000000; echo; echo 'ERROR: disk full'; echo ready; sleep 60"},
+	}, Observation: Observation{WaitFor: "^ready", Until: &until, Compress: "off"}}) // off: run builds no index
+	defer s.Kill(context.Background(), &KillRequest{JobID: env.Job.JobID})
+	if _, err := s.Observe(t.Context(), &StartRequest{JobID: env.Job.JobID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	log := s.store.Path(env.Job.JobID, jobstore.OutputLog)
+	lines, err := extendNotableBy(log, s.store.Path(env.Job.JobID, notableIndexName("output")), 0, 1)
+	if err != nil || len(lines) != 1 {
+		t.Fatalf("index after an observe of the tail = %v, %v; want the ERROR line", lines, err)
 	}
 }

@@ -7,13 +7,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockFile takes an exclusive flock on f, released when f is closed.
-func lockFile(f *os.File) error {
+// lockFile takes an exclusive flock on f, released when f is closed;
+// unless wait, it fails at once with errBusy when another holds it.
+func lockFile(f *os.File, wait bool) error {
+	how := unix.LOCK_EX
+	if !wait {
+		how |= unix.LOCK_NB
+	}
 	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if err != unix.EINTR {
-			return err
+		err := unix.Flock(int(f.Fd()), how)
+		switch err {
+		case unix.EINTR:
+			continue
+		case unix.EWOULDBLOCK:
+			return errBusy
 		}
+		return err
 	}
 }
 
