@@ -97,3 +97,24 @@ func TestEnvFilesCheckedAtCreate(t *testing.T) {
 		t.Fatalf("a refused definition left jobs: %v", ids)
 	}
 }
+
+// TestEnvFilesMaskedWithoutInheritance: masked values from env files are
+// redacted also for a job that does not inherit the environment.
+func TestEnvFilesMaskedWithoutInheritance(t *testing.T) {
+	s := newService(t)
+	const secret = "bare-secret-5521"
+	p := filepath.Join(s.opt.Cwd, "s.env")
+	if err := os.WriteFile(p, []byte("AE_TOKEN="+secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	no := false
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"echo tok=$AE_TOKEN"}, EnvFiles: []string{p},
+		InheritEnv: &no, Mask: []string{"AE_TOKEN"}}, Observation: Observation{Until: f64(20)}})
+	if env.Output.Text != "tok=***\n" {
+		t.Fatalf("output %q, want the value masked", env.Output.Text)
+	}
+	obs, err := s.Observe(t.Context(), &StartRequest{JobID: env.Job.JobID}, nil)
+	if err != nil || strings.Contains(obs.Output.Text, secret) {
+		t.Fatalf("observe: %v %q", err, obs.Output.Text)
+	}
+}

@@ -108,3 +108,24 @@ func TestLogRotateWhileRunning(t *testing.T) {
 		t.Fatalf("observe from 0 of the running job: %v %+v", err, obs.Output)
 	}
 }
+
+// TestLogRotateTTY: a tty job's log, which the supervisor copies from the
+// terminal, is cut the same way.
+func TestLogRotateTTY(t *testing.T) {
+	s := newService(t)
+	const keep = 64 << 10
+	env := mustRun(t, s, &RunRequest{Definition: Definition{
+		Command: Command{`head -c 1048576 /dev/zero | tr '\0' x; echo; echo END`}, TTY: true, LogRotate: keep,
+	}, Observation: Observation{Until: f64(30)}})
+	if env.Job.State != "exited" || env.Output.RotatedBefore == 0 || !strings.Contains(env.Output.Text, "END") {
+		t.Fatalf("tty run: state %s, start %d, rotated_before %d", env.Job.State, env.Output.Start, env.Output.RotatedBefore)
+	}
+	fi, err := os.Stat(env.Job.OutputLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	if fi.Size() < 1<<20 || st.Blocks*512 > 2*keep+int64(st.Blksize) {
+		t.Fatalf("size %d, %d bytes allocated: want the size kept and about %d held", fi.Size(), st.Blocks*512, 2*keep)
+	}
+}

@@ -51,7 +51,8 @@ type Meta struct {
 	CreatedAt Time     `json:"created_at"`
 
 	// Inherited holds the values of masked variables the job's runs
-	// inherited from their launchers' environments, read from
+	// inherited from their launchers' environments or read from their env
+	// files, read from
 	// [SecretsFile] by [Store.ReadMeta]; never written to meta.json.
 	Inherited []string `json:"-"`
 }

@@ -227,13 +227,13 @@ func (s *Store) Exists(id string) bool {
 }
 
 // ReadMeta reads job id's definition, with the masked values its runs
-// inherited (see [SecretsFile]) in Inherited.
+// inherited or read from its env files (see [SecretsFile]) in Inherited.
 func (s *Store) ReadMeta(id string) (*Meta, error) {
 	var m Meta
 	if err := s.readJSON(id, MetaFile, &m); err != nil {
 		return nil, err
 	}
-	if m.InheritEnv && len(m.Mask) > 0 {
+	if len(m.Mask) > 0 && (m.InheritEnv || len(m.EnvFiles) > 0) {
 		// Without its recorded values a reader could not redact what the
 		// job printed: fail rather than show them.
 		v, err := s.readSecrets(id)

@@ -1,6 +1,8 @@
 package output
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -46,5 +48,36 @@ func TestTailMarkerAboveFloor(t *testing.T) {
 	want := tailMarker(100, w.Start)
 	if !strings.HasPrefix(w.Text, want) || !strings.Contains(want, "offset=100") || w.RotatedBefore != 0 {
 		t.Fatalf("text %q rotated %d, want the marker %q", w.Text, w.RotatedBefore, want)
+	}
+}
+
+// BenchmarkReadFileTail measures a 16 KiB tail window of a 1 MiB log, the
+// extra SEEK_DATA calls for rotation included.
+func BenchmarkReadFileTail(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "output.log")
+	if err := os.WriteFile(path, []byte(strings.Repeat("abcdefghi\n", 1<<17)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	req := Request{Tail: true, End: -1, MaxBytes: 16 << 10, Encoded: true}
+	for b.Loop() {
+		if _, err := ReadFile(path, req, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDataStart measures the look-up of where a log's data starts.
+func BenchmarkDataStart(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "output.log")
+	if err := os.WriteFile(path, []byte(strings.Repeat("abcdefghi\n", 1<<17)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	for b.Loop() {
+		DataStartOf(f, 1<<20)
 	}
 }
