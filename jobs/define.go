@@ -48,6 +48,12 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 		return nil, nil, err
 	}
 	m.Env, m.Mask = withBaseEnv(d.Env, s.opt.Env), slices.Clone(d.Mask)
+	for k := range s.opt.Env {
+		if _, own := d.Env[k]; !own {
+			m.DefaultEnvKeys = append(m.DefaultEnvKeys, k)
+		}
+	}
+	slices.Sort(m.DefaultEnvKeys)
 	if m.EnvFiles, err = checkEnvFiles(d.EnvFiles, cwd); err != nil {
 		return nil, nil, err
 	}

@@ -118,3 +118,19 @@ func TestEnvFilesMaskedWithoutInheritance(t *testing.T) {
 		t.Fatalf("observe: %v %q", err, obs.Output.Text)
 	}
 }
+
+// TestEnvFilesOverConfiguredEnv: the configured defaults ([env]) come
+// before the env files, and the job's own env after them.
+func TestEnvFilesOverConfiguredEnv(t *testing.T) {
+	s := newService(t)
+	s.opt.Env = map[string]string{"AE_A": "config", "AE_B": "config", "AE_C": "config"}
+	p := filepath.Join(s.opt.Cwd, "f.env")
+	if err := os.WriteFile(p, []byte("AE_A=file\nAE_C=file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"echo $AE_A $AE_B $AE_C"}, EnvFiles: []string{p},
+		Env: map[string]string{"AE_C": "own"}}, Observation: Observation{Until: f64(20)}})
+	if env.Output.Text != "file config own\n" {
+		t.Fatalf("output %q, want file config own", env.Output.Text)
+	}
+}

@@ -28,14 +28,18 @@ type Meta struct {
 	// EnvFiles are absolute paths of env files (see [ParseEnvFile]) read
 	// by the supervisor at the start of each run, between the inherited
 	// environment and Env; their values are never stored here.
-	EnvFiles    []string `json:"env_files,omitempty"`
-	InheritEnv  bool     `json:"inherit_env"`
-	Mask        []string `json:"mask,omitempty"`
-	Stdin       bool     `json:"stdin,omitempty"` // stdin.bin holds the job's standard input
-	TTY         bool     `json:"tty,omitempty"`
-	Interactive bool     `json:"interactive,omitempty"`
-	Cols        int      `json:"cols,omitempty"`
-	Rows        int      `json:"rows,omitempty"`
+	EnvFiles []string `json:"env_files,omitempty"`
+	// DefaultEnvKeys are the keys of Env that came from the configured
+	// defaults (config.toml's [env]) rather than the job's own env: they
+	// apply before the env files, which may override them.
+	DefaultEnvKeys []string `json:"default_env_keys,omitempty"`
+	InheritEnv     bool     `json:"inherit_env"`
+	Mask           []string `json:"mask,omitempty"`
+	Stdin          bool     `json:"stdin,omitempty"` // stdin.bin holds the job's standard input
+	TTY            bool     `json:"tty,omitempty"`
+	Interactive    bool     `json:"interactive,omitempty"`
+	Cols           int      `json:"cols,omitempty"`
+	Rows           int      `json:"rows,omitempty"`
 	// TimeoutS is the hard runtime limit in seconds; 0 means none.
 	TimeoutS float64 `json:"timeout_s,omitempty"`
 	// KillAfterS is the grace between SIGTERM and SIGKILL at the timeout.

@@ -319,8 +319,9 @@ func (sv *super) readEnvFiles() ([]jobstore.EnvVar, error) {
 }
 
 // jobEnv is the workload's environment: the supervisor's own (which is the
-// launcher's) unless the job said inherit_env false, then the variables of
-// its env files in order, then the job's env, then AGENT_EXEC_JOB_ID. A job without a terminal also gets PYTHONUNBUFFERED=1
+// launcher's) unless the job said inherit_env false, then the configured
+// defaults (DefaultEnvKeys), then the variables of its env files in order,
+// then the job's own env, then AGENT_EXEC_JOB_ID. A job without a terminal also gets PYTHONUNBUFFERED=1
 // unless its environment already has that variable: Python block-buffers
 // its output to a pipe or file, so a wait would see nothing of it.
 func jobEnv(m *jobstore.Meta, id string, fileEnv []jobstore.EnvVar) []string {
@@ -341,12 +342,19 @@ func jobEnv(m *jobstore.Meta, id string, fileEnv []jobstore.EnvVar) []string {
 		idx[k] = len(env)
 		env = append(env, k+"="+v)
 	}
+	for _, k := range m.DefaultEnvKeys {
+		if v, ok := m.Env[k]; ok {
+			set(k, v)
+		}
+	}
 	for _, v := range fileEnv {
 		set(v.Key, v.Value)
 	}
 	keys := make([]string, 0, len(m.Env))
 	for k := range m.Env {
-		keys = append(keys, k)
+		if !slices.Contains(m.DefaultEnvKeys, k) {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	for _, k := range keys {

@@ -80,6 +80,11 @@ func TestJobEnv(t *testing.T) {
 			t.Errorf("with env files, %s = %q, want %q (inherited < env files in order < env)", k, got, want)
 		}
 	}
+	defaults := jobEnv(&jobstore.Meta{Env: map[string]string{"PAGER": "cat", "D": "default"}, DefaultEnvKeys: []string{"D", "PAGER"}}, "01abc",
+		[]jobstore.EnvVar{{Key: "PAGER", Value: "less"}})
+	if envValue(defaults, "PAGER") != "less" || envValue(defaults, "D") != "default" {
+		t.Errorf("an env file does not override a configured default: %q", defaults)
+	}
 	own := jobEnv(&jobstore.Meta{Env: map[string]string{"PYTHONUNBUFFERED": ""}}, "01abc", nil)
 	if got, ok := envLookup(own, "PYTHONUNBUFFERED"); !ok || got != "" {
 		t.Errorf("the job's own empty PYTHONUNBUFFERED became %q (set %v)", got, ok)
