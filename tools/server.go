@@ -34,31 +34,36 @@ Give long-lived servers a "name" (with if_running: "attach") so retries never st
 // options (a transport's tool-handler middleware, say).
 func NewServer(svc *jobs.Service, log *slog.Logger, opts ...server.ServerOption) *server.MCPServer {
 	subs := newSubscriptions(svc)
-	hooks := &server.Hooks{}
-	subs.hooks(hooks)
 	s := server.NewMCPServer("agent-exec", version.Version(), append([]server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(true, false),
-		server.WithHooks(hooks),
 		server.WithInstructions(Instructions),
 		server.WithRecovery(),
 	}, opts...)...)
 	for _, t := range definitions(svc) {
 		s.AddTool(t.tool, t.handler)
 	}
+	// Hooks an option set are kept: the subscription hooks join them.
+	hooks := s.GetHooks()
+	if hooks == nil {
+		hooks = &server.Hooks{}
+		server.WithHooks(hooks)(s)
+	}
+	subs.hooks(hooks)
 	subs.srv = s
 	addResources(s, svc)
 	return s
 }
 
-// Serve speaks MCP over in and out until in closes or ctx is cancelled.
-// Jobs are never tied to the session: when it ends they keep running.
+// Serve speaks MCP over in and out until in closes or ctx is cancelled;
+// opts are passed to NewServer. Jobs are never tied to the session: when
+// it ends they keep running.
 //
 // A call the client cancels (notifications/cancelled) stops waiting and
 // gets no response, as the protocol asks; its job keeps running.
-func Serve(ctx context.Context, svc *jobs.Service, in io.Reader, out io.Writer, log *slog.Logger) error {
+func Serve(ctx context.Context, svc *jobs.Service, in io.Reader, out io.Writer, log *slog.Logger, opts ...server.ServerOption) error {
 	cancelled := newCancelled(log)
-	ss := server.NewStdioServer(NewServer(svc, log, server.WithHooks(cancelled.hooks())))
+	ss := server.NewStdioServer(NewServer(svc, log, append(opts, server.WithHooks(cancelled.hooks()))...))
 	ss.SetErrorLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	server.WithWorkerPoolSize(workerPoolSize)(ss)
 	server.WithQueueSize(queueSize)(ss)
