@@ -1,10 +1,13 @@
 package jobs
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/agent-exec/agent-exec/jobstore"
 )
 
 // lockFile takes an exclusive flock on f, released when f is closed;
@@ -14,16 +17,11 @@ func lockFile(f *os.File, wait bool) error {
 	if !wait {
 		how |= unix.LOCK_NB
 	}
-	for {
-		err := unix.Flock(int(f.Fd()), how)
-		switch err {
-		case unix.EINTR:
-			continue
-		case unix.EWOULDBLOCK:
-			return errBusy
-		}
-		return err
+	err := jobstore.Flock(f, how)
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		return errBusy
 	}
+	return err
 }
 
 // fileID returns f's inode and size.

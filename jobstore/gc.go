@@ -417,7 +417,7 @@ func (s *Store) tryLockJob(id string) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := flockRetry(f, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	if err := Flock(f, unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("lock %s of %s: %w", JobLockFile, id, err)
 	}
@@ -438,7 +438,7 @@ func (s *Store) lockGC(try bool) (*Lock, error) {
 	if try {
 		how |= unix.LOCK_NB
 	}
-	if err := flockRetry(f, how); err != nil {
+	if err := Flock(f, how); err != nil {
 		f.Close()
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			return nil, ErrGCBusy
@@ -446,15 +446,6 @@ func (s *Store) lockGC(try bool) (*Lock, error) {
 		return nil, fmt.Errorf("lock gc: %w", err)
 	}
 	return &Lock{f: f}, nil
-}
-
-func flockRetry(f *os.File, how int) error {
-	for {
-		err := unix.Flock(int(f.Fd()), how)
-		if !errors.Is(err, unix.EINTR) {
-			return err
-		}
-	}
 }
 
 // heldBytes is a file's size, or the bytes allocated to it when fewer (a

@@ -66,17 +66,23 @@ func lockFile(path string, how int) (*Lock, error) {
 
 // flock locks f, retrying on EINTR; on failure it closes f.
 func flock(f *os.File, how int) error {
-	var err error
-	for {
-		err = unix.Flock(int(f.Fd()), how)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
+	err := Flock(f, how)
 	if err != nil {
 		f.Close()
 	}
 	return err
+}
+
+// Flock is flock(2) on f with operation how (unix.LOCK_EX, LOCK_SH, with
+// LOCK_NB or not), retried when a signal interrupts it. It is the one
+// place that waits for a lock; the lock lives as long as f's open file.
+func Flock(f *os.File, how int) error {
+	for {
+		err := unix.Flock(int(f.Fd()), how)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
 }
 
 // renameNoReplace renames old to new, failing with fs.ErrExist when new
@@ -110,12 +116,7 @@ func (s *Store) ProbeSupervisor(id string) (alive bool, held *Lock, err error) {
 	if err != nil {
 		return false, nil, err
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
+	err = Flock(f, unix.LOCK_SH|unix.LOCK_NB)
 	switch {
 	case err == nil:
 		return false, &Lock{f: f}, nil
