@@ -225,35 +225,10 @@ func (sv *super) finish() {
 		sv.input.close()
 	}
 	st := *sv.running
-	ws := sv.mainStatus
 	fin := jobstore.Time{Time: sv.mainEnd}
 	dur := sv.mainEnd.Sub(sv.startedAt).Milliseconds()
 	st.FinishedAt, st.DurationMS = &fin, &dur
-	if ws.Exited() {
-		code := ws.ExitStatus()
-		st.ExitCode = &code
-	}
-	if ws.Signaled() {
-		st.Signal = SignalName(ws.Signal())
-	}
-	// What happened to the main process is recorded: one that was asked
-	// to end (kill, timeout, log limit, a signal to the supervisor) but
-	// caught the signal and exited by itself is exited, with its exit
-	// code, and the reason names what asked it to end.
-	switch {
-	case ws.Exited():
-		st.State, st.Reason = jobstore.StateExited, jobstore.ReasonExit
-		if sv.endReason != "" {
-			st.Reason = sv.endReason
-		}
-	case sv.endReason != "":
-		st.State, st.Reason = jobstore.StateKilled, sv.endReason
-		if st.Signal == "" {
-			st.Signal = SignalName(sv.endSignal)
-		}
-	default:
-		st.State, st.Reason = jobstore.StateKilled, jobstore.ReasonSignal
-	}
+	st.State, st.Reason, st.Signal, st.ExitCode = outcome(sv.mainStatus, sv.endReason, sv.endSignal)
 	if err := sv.store.WriteState(sv.id, &st); err != nil {
 		sv.log.Error("record terminal state", "err", err)
 		sv.keepEnd(&st)
@@ -270,6 +245,35 @@ func (sv *super) finish() {
 	}
 	sv.event(st.State, detail)
 	sv.log.Info("finished", "state", st.State, "reason", st.Reason)
+}
+
+// outcome is what a run's end is recorded as, from the main process's wait
+// status and what, if anything, asked the run to end (endReason, with the
+// signal sent). What happened to the main process is recorded: one that was
+// asked to end (kill, timeout, log limit, a signal to the supervisor) but
+// caught the signal and exited by itself is exited, with its exit code, and
+// the reason names what asked it to end. One killed by a signal that nobody
+// here sent is killed, reason signal.
+func outcome(ws unix.WaitStatus, endReason string, endSignal syscall.Signal) (state, reason, signal string, exitCode *int) {
+	if ws.Signaled() {
+		signal = SignalName(ws.Signal())
+	}
+	switch {
+	case ws.Exited():
+		code := ws.ExitStatus()
+		reason = jobstore.ReasonExit
+		if endReason != "" {
+			reason = endReason
+		}
+		return jobstore.StateExited, reason, "", &code
+	case endReason != "":
+		if signal == "" {
+			signal = SignalName(endSignal)
+		}
+		return jobstore.StateKilled, endReason, signal, nil
+	default:
+		return jobstore.StateKilled, jobstore.ReasonSignal, signal, nil
+	}
 }
 
 // keepEnd writes the terminal state into the end record when state.json
