@@ -22,9 +22,10 @@ const modulePath = "github.com/agent-exec/agent-exec"
 var layers = map[string]int{
 	"internal/platform": -1, // no API: stops the build on other systems
 	"jobstore":          0, "output": 0, "compress": 0, "screen": 0, "schemas": 0, "version": 0,
-	"supervisor": 1,
-	"jobs":       2,
-	"tools":      3, "config": 3, // config reads jobs' defaults and parsers
+	"supervisor":        1,
+	"jobs":              2,
+	"internal/testutil": 2,              // imported by tests only
+	"tools":             3, "config": 3, // config reads jobs' defaults and parsers
 	"mcphttp": 4,
 	"cli":     5,
 	".":       6, // the main package

@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/agent-exec/agent-exec/internal/testutil"
 	"github.com/agent-exec/agent-exec/jobs"
-	"github.com/agent-exec/agent-exec/jobstore"
 	"github.com/agent-exec/agent-exec/supervisor"
 )
 
@@ -40,29 +40,7 @@ func TestMain(m *testing.M) {
 func newRoot(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	t.Cleanup(func() {
-		st, err := jobstore.Open(root)
-		if err != nil {
-			return
-		}
-		ids, err := st.IDs()
-		if err != nil {
-			return
-		}
-		for _, id := range ids {
-			state, err := st.ReadState(id)
-			if err != nil || state.SupervisorPID == 0 {
-				continue
-			}
-			gone, stop := supervisor.WatchExit(state.SupervisorPID, state.SupervisorStart)
-			select {
-			case <-gone:
-			case <-time.After(30 * time.Second):
-				t.Errorf("the supervisor of job %s did not exit within 30s", id)
-			}
-			stop()
-		}
-	})
+	t.Cleanup(func() { testutil.AwaitSupervisors(t, root, 30*time.Second) })
 	return root
 }
 

@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/agent-exec/agent-exec/internal/testutil"
 	"github.com/agent-exec/agent-exec/jobstore"
-	"github.com/agent-exec/agent-exec/supervisor"
 )
 
 // followService is newService whose temporary root is removed only after
@@ -25,25 +25,7 @@ import (
 func followService(t *testing.T) *Service {
 	t.Helper()
 	s := newService(t)
-	t.Cleanup(func() {
-		ids, err := s.store.IDs()
-		if err != nil {
-			return
-		}
-		for _, id := range ids {
-			st, err := s.store.ReadState(id)
-			if err != nil || st.SupervisorPID == 0 {
-				continue
-			}
-			gone, stop := supervisor.WatchExit(st.SupervisorPID, st.SupervisorStart)
-			select {
-			case <-gone:
-			case <-time.After(30 * time.Second):
-				t.Errorf("the supervisor of job %s did not exit within 30s", id)
-			}
-			stop()
-		}
-	})
+	t.Cleanup(func() { testutil.AwaitSupervisors(t, s.store.Root(), 30*time.Second) })
 	return s
 }
 
