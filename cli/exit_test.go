@@ -47,3 +47,24 @@ func TestExitStatus(t *testing.T) {
 	agentExec(t, root, 4, "restart", id)
 	agentExec(t, root, 4, "observe", id)
 }
+
+// TestWaitExitsWithFirstFinished: wait on several jobs exits with the
+// status of the first to end.
+func TestWaitExitsWithFirstFinished(t *testing.T) {
+	root := t.TempDir()
+	a := agentExec(t, root, exitOK, "run", "--until", "0", "--name", "w-a", "--", "sleep 60").envelope(t).Job.JobID
+	killAtEnd(t, root, a)
+	agentExec(t, root, exitOK, "run", "--until", "0", "--name", "w-b", "--", "sleep 0.5; exit 7")
+	env := agentExec(t, root, 7, "wait", "w-a", "w-b").envelope(t)
+	if env.Job.Name != "w-b" || env.Wait.JobID != env.Job.JobID {
+		t.Fatalf("wait named %s (%+v), want w-b", env.Job.Name, env.Wait)
+	}
+	agentExec(t, root, exitOK, "kill", "w-a")
+	// w-b ended first, before w-a was killed.
+	env = agentExec(t, root, 7, "wait", "--all", "w-a", "w-b").envelope(t)
+	if env.Job.Name != "w-b" {
+		t.Fatalf("wait --all named %s, want w-b (the first to end)", env.Job.Name)
+	}
+	agentExec(t, root, exitSignal+15, "wait", "w-a")
+	agentExec(t, root, exitUsage, "wait")
+}

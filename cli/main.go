@@ -30,6 +30,8 @@ Usage:
   agent-exec [--root DIR] run [flags] -- CMD ARGS...   create, start and observe a job
   agent-exec [--root DIR] create [flags] -- CMD ARGS...
   agent-exec [--root DIR] start|restart|observe [flags] JOB
+  agent-exec [--root DIR] wait [--any|--all] [--forever] JOB...
+                                                       wait for the first (--all: every) job to end; exit with its status
   agent-exec [--root DIR] kill [--signal SIG] [--grace S] JOB
   agent-exec [--root DIR] delete [--force] JOB
   agent-exec [--root DIR] delete [--state S] [--name N] [--tag T] [--older_than DUR] [--all] [--dry_run]
@@ -49,7 +51,7 @@ Usage:
                                                        write SKILL.md, teaching an agent this CLI
 
 The job commands print the result as one JSON object on stdout. run, start,
-restart and observe exit with the job's status: its exit code when it
+restart, observe and wait exit with the job's status: its exit code when it
 exited, 128+N when signal N killed it (its --timeout included), 124 when it
 still runs when the wait reached its deadline, 126 when it could not start,
 and 0 while it runs after a wait that ended as asked (--wait_for matched,

@@ -23,6 +23,7 @@ var verbs = map[string]verb{
 	"start":   startVerb,
 	"restart": restartVerb,
 	"observe": observeVerb,
+	"wait":    waitVerb,
 	"kill":    killVerb,
 	"delete":  deleteVerb,
 	"list":    listVerb,

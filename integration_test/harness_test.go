@@ -48,6 +48,7 @@ type envelope struct {
 	Escalated     *bool       `json:"escalated"`
 	AlreadyDone   *bool       `json:"already_finished"`
 	Jobs          []summary   `json:"jobs"`
+	Waited        []summary   `json:"waited"`
 	Truncated     *bool       `json:"truncated"`
 	Root          string      `json:"root"`
 	JobID         string      `json:"job_id"`
@@ -119,6 +120,7 @@ type waitView struct {
 	UntilS   float64 `json:"until_s"`
 	Reason   string  `json:"reason"`
 	Hint     string  `json:"hint"`
+	JobID    string  `json:"job_id"`
 	Matched  *struct {
 		Pattern string `json:"pattern"`
 		Line    string `json:"line"`

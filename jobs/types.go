@@ -168,6 +168,9 @@ type Envelope struct {
 	Output *OutputView `json:"output,omitempty"`
 	// observe with view screen
 	Screen *supervisor.Screen `json:"screen,omitempty"`
+	// Waited, in a wait on several jobs, is each one's state, in the
+	// order given.
+	Waited []Summary `json:"waited,omitempty"`
 
 	// kill
 	Signal          string `json:"signal,omitempty"`
@@ -291,6 +294,8 @@ type WaitView struct {
 	UntilS   float64 `json:"until_s"`
 	Reason   string  `json:"reason"`
 	Matched  *Match  `json:"matched,omitempty"`
+	// JobID, in a wait on several jobs, names the one that ended the wait.
+	JobID string `json:"job_id,omitempty"`
 	// Hint says what may be wrong when the wait ran out with the run silent.
 	Hint string `json:"hint,omitempty"`
 }

@@ -23,7 +23,7 @@ var wantParams = map[string][]string{
 	"restart": {"job_id", "signal", "grace",
 		"until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
 	"kill": {"job_id", "signal", "grace"},
-	"observe": {"job_id", "until", "offset",
+	"observe": {"job_id", "job_ids", "all", "until", "offset",
 		"wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress", "view", "tail_lines"},
 	"input": {"job_id", "text", "keys", "eof", "cols", "rows", "until", "wait_for", "idle_ms",
 		"stream", "max_bytes", "raw", "compress"},

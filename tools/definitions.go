@@ -77,9 +77,9 @@ func definitions(svc *jobs.Service) []toolDef {
 			hints{destructive: true, idempotent: true}),
 			handle("kill", noProgress(svc.Kill))},
 		{newTool("observe", "Observe a job",
-			"A job's state and a window of its output (the tail, or from offset). With until, first waits as run does. Read-only.",
+			"A job's state and a window of its output (the tail, or from offset). With until, first waits as run does (job_ids: on several). Read-only.",
 			hints{readOnly: true, idempotent: true}),
-			handle("observe", svc.Observe)},
+			handle("observe", svc.ObserveJobs)},
 		{newTool("input", "Send input to an interactive job",
 			"Write text, keys, eof or a resize to a tty or interactive job, then return the output that answers it: "+
 				"quiet for idle_ms, wait_for matched, the job ended or until passed.",

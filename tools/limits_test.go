@@ -81,8 +81,8 @@ var limitTools = []struct {
 		_, err := s.Kill(ctx, r)
 		return err
 	})},
-	{"observe", `{"job_id":"nosuchjob"}`, check(func(ctx context.Context, s *jobs.Service, r *jobs.StartRequest) error {
-		_, err := s.Observe(ctx, r, nil)
+	{"observe", `{"job_id":"nosuchjob"}`, check(func(ctx context.Context, s *jobs.Service, r *jobs.ObserveRequest) error {
+		_, err := s.ObserveJobs(ctx, r, nil)
 		return err
 	})},
 	{"input", `{"job_id":"nosuchjob","text":"x"}`, check(func(ctx context.Context, s *jobs.Service, r *jobs.InputRequest) error {
