@@ -8,8 +8,10 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/mark3labs/mcp-go/server"
 	"golang.org/x/sys/unix"
 
+	"github.com/agent-exec/agent-exec/config"
 	"github.com/agent-exec/agent-exec/tools"
 )
 
@@ -38,6 +40,13 @@ func runMCP(root string, g globals, args []string) int {
 		return exitUsage
 	}
 	maxUntil, runUntil := cfg.MCP.MaxUntil, cfg.MCP.DefaultUntil
+	// No cap configured: each client gets the cap of its kind (a table
+	// in package tools) and the service allows the largest of them.
+	var serverOpts []server.ServerOption
+	if cfg.Origin("mcp.max_until").Source == config.SourceDefault {
+		maxUntil = tools.MaxClientCap
+		serverOpts = append(serverOpts, server.WithToolHandlerMiddleware(tools.ClientWaitCaps()))
+	}
 	opt := serviceOptions(cfg)
 	opt.MaxUntil, opt.RunUntil, opt.Log = maxUntil, runUntil, log
 	opt.MaxBytes, opt.Compress = cfg.MCP.MaxBytes, cfg.MCP.Compress
@@ -50,11 +59,11 @@ func runMCP(root string, g globals, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	if hf.addr != "" {
-		return serveHTTP(ctx, svc, hf, log)
+		return serveHTTP(ctx, svc, hf, log, serverOpts...)
 	}
-	log.Info("serving MCP on stdio", "root", svc.Store().Root(), "max_until", maxUntil, "default_until", runUntil,
+	log.Info("serving MCP on stdio", "root", svc.Store().Root(), "max_until", maxUntil, "per_client_caps", len(serverOpts) > 0, "default_until", runUntil,
 		"config", cfg.File, "auto_gc", cfg.GC.Auto)
-	if err := tools.Serve(ctx, svc, os.Stdin, proto, log); err != nil {
+	if err := tools.Serve(ctx, svc, os.Stdin, proto, log, serverOpts...); err != nil {
 		log.Error("serve", "err", err)
 		return exitFailed
 	}

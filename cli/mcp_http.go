@@ -100,7 +100,7 @@ func parseMCPFlags(args []string) (*mcpFlags, error) {
 // serveHTTP serves MCP over streamable HTTP until ctx ends. Without
 // --token-file, the token is the root's generated one, and only a
 // loopback address is accepted.
-func serveHTTP(ctx context.Context, svc *jobs.Service, f *mcpFlags, log *slog.Logger) int {
+func serveHTTP(ctx context.Context, svc *jobs.Service, f *mcpFlags, log *slog.Logger, opts ...server.ServerOption) int {
 	cfg := mcphttp.Config{
 		Addr:           f.addr,
 		AllowedHosts:   f.allowedHosts,
@@ -142,7 +142,7 @@ func serveHTTP(ctx context.Context, svc *jobs.Service, f *mcpFlags, log *slog.Lo
 		cfg.Token = tok
 		log.Info("bearer token", "file", path)
 	}
-	ms := tools.NewServer(svc, log, server.WithToolHandlerMiddleware(mcphttp.EndWaitsWhen(ctx)))
+	ms := tools.NewServer(svc, log, append(opts, server.WithToolHandlerMiddleware(mcphttp.EndWaitsWhen(ctx)))...)
 	err := mcphttp.Serve(ctx, ms, cfg, func(url string) {
 		log.Info("serving MCP over HTTP", "url", url, "version", version.Version(), "root", svc.Store().Root())
 	})

@@ -263,6 +263,7 @@ type server struct {
 	progress   map[string][]*mcp.ProgressNotificationParams // by token; guarded by progressMu
 	progressCh chan *mcp.ProgressNotificationParams         // every notification, if there is room
 	updated    chan string                                  // URIs of notifications/resources/updated, if there is room
+	clientName string                                       // announced in clientInfo; "" for the default
 }
 
 type serverConfig struct {
@@ -277,6 +278,7 @@ type serverConfig struct {
 
 	generatedToken bool           // over HTTP: no token file; see withGeneratedToken
 	httpCA         *x509.CertPool // over HTTP: see withCA
+	clientName     string         // the client's clientInfo name; "" for the default
 }
 
 type option func(*serverConfig)
@@ -292,6 +294,9 @@ func withEnv(kv ...string) option { return func(c *serverConfig) { c.env = appen
 
 // withBinary runs another build of agent-exec.
 func withBinary(path string) option { return func(c *serverConfig) { c.binary = path } }
+
+// withClientName makes the client announce name in its clientInfo.
+func withClientName(name string) option { return func(c *serverConfig) { c.clientName = name } }
 
 // withRootEnv gives the server its root in AGENT_EXEC_ROOT.
 func withRootEnv() option { return func(c *serverConfig) { c.rootEnv = true } }
@@ -384,6 +389,7 @@ func startServer(t *testing.T, opts ...option) *server {
 		progress:   make(map[string][]*mcp.ProgressNotificationParams),
 		progressCh: make(chan *mcp.ProgressNotificationParams, 1024),
 		updated:    make(chan string, 64),
+		clientName: cfg.clientName,
 	}
 	go func() {
 		s.exitErr = cmd.Wait()
@@ -408,7 +414,11 @@ func startServer(t *testing.T, opts ...option) *server {
 // newClient is an MCP client that records the progress notifications it
 // receives in s.
 func (s *server) newClient() *mcp.Client {
-	return mcp.NewClient(&mcp.Implementation{Name: "agent-exec-integration-test", Version: "0"}, &mcp.ClientOptions{
+	name := "agent-exec-integration-test"
+	if s.clientName != "" {
+		name = s.clientName
+	}
+	return mcp.NewClient(&mcp.Implementation{Name: name, Version: "0"}, &mcp.ClientOptions{
 		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
 			s.progressMu.Lock()
 			key := fmt.Sprint(req.Params.ProgressToken)
