@@ -29,6 +29,7 @@ var layers = map[string]int{
 	"mcphttp": 4,
 	"cli":     5,
 	".":       6, // the main package
+	"bench":   7, // the benchmark suite: tests only
 }
 
 // TestLayers fails when a package imports one of the same or a higher rank
