@@ -32,6 +32,8 @@ Usage:
   agent-exec [--root DIR] start|restart|observe [flags] JOB
   agent-exec [--root DIR] wait [--any|--all] [--forever] JOB...
                                                        wait for the first (--all: every) job to end; exit with its status
+  agent-exec [--root DIR] events [-f] [JOB...|--all] [--since TIME]
+                                                       one JSON line per lifecycle event (-f: follow)
   agent-exec [--root DIR] kill [--signal SIG] [--grace S] JOB
   agent-exec [--root DIR] delete [--force] JOB
   agent-exec [--root DIR] delete [--state S] [--name N] [--tag T] [--older_than DUR] [--all] [--dry_run]

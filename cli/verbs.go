@@ -24,6 +24,7 @@ var verbs = map[string]verb{
 	"restart": restartVerb,
 	"observe": observeVerb,
 	"wait":    waitVerb,
+	"events":  eventsVerb,
 	"kill":    killVerb,
 	"delete":  deleteVerb,
 	"list":    listVerb,
