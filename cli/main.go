@@ -39,6 +39,7 @@ Usage:
   agent-exec [--root DIR] delete [--state S] [--name N] [--tag T] [--older_than DUR] [--all] [--dry_run]
   agent-exec [--root DIR] list [flags]
   agent-exec [--root DIR] tag set JOB [TAG...]         replace a job's tags (none: remove them)
+  agent-exec [--root DIR] notify set JOB [flags]       replace a job's notifications (none: remove them)
   agent-exec [--root DIR] ps [--all] [flags]           a table of jobs, for people
   agent-exec [--root DIR] logs [-f] [flags] JOB        print a job's output (-f: until it ends)
   agent-exec [--root DIR] input [flags] JOB [TEXT]     send text and keys to an interactive job

@@ -34,6 +34,7 @@ var verbs = map[string]verb{
 	"attach":  attachVerb,
 	"gc":      gcVerb,
 	"tag":     tagVerb,
+	"notify":  notifyVerb,
 	"config":  configVerb,
 
 	"schema":        schemaVerb,
@@ -137,6 +138,7 @@ func defineFlags(fs *flagSet, d *jobs.Definition) {
 	fs.BoolVar(&d.Interactive, "interactive", false, "keep the job's standard input open for input")
 	fs.IntVar(&d.Cols, "cols", 0, "terminal width of a tty job, in `columns` (default 120)")
 	fs.IntVar(&d.Rows, "rows", 0, "terminal height of a tty job, in `rows` (default 40)")
+	notifyFlags(fs, &d.Notify, "notify_")
 }
 
 // observeFlags adds the observation flags; offset only for observe.

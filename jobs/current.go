@@ -95,6 +95,7 @@ func (s *Service) checkSupervisor(id string, st *jobstore.State) (*jobstore.Stat
 	s.log.Warn("supervisor lost", "job_id", id, "stopped", n)
 	_ = s.store.AppendEvent(id, jobstore.Event{Event: "supervisor_lost", Run: st.Run,
 		Detail: map[string]any{"stopped_processes": n}})
+	s.notifyLost(id, st)
 	return st, nil
 }
 
@@ -147,4 +148,18 @@ func (s *Service) view(m *jobstore.Meta, st *jobstore.State) *Job {
 		j.OutputLog = s.store.Path(m.ID, jobstore.OutputLog)
 	}
 	return j
+}
+
+// notifyLost delivers the job.finished of a run whose supervisor was lost
+// (the supervisor cannot): in the background, so the call that found the
+// loss is not held up by a slow sink; [Service.Close] waits for it. The
+// claim in the job's event log keeps two readers that both found the loss
+// from both delivering it.
+func (s *Service) notifyLost(id string, st *jobstore.State) {
+	final := *st
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		supervisor.NotifyFinished(s.store, id, &final)
+	}()
 }

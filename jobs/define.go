@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -111,6 +112,9 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 		return nil, nil, invalid("if_running", "must be error, attach or restart, not %q", d.IfRunning)
 	}
 	if m.Tags, err = checkTags(d.Tags); err != nil {
+		return nil, nil, err
+	}
+	if m.Notify, err = checkNotify(d.Notify, m); err != nil {
 		return nil, nil, err
 	}
 	in, err := s.checkStdin(d)
@@ -322,4 +326,55 @@ func withBaseEnv(env, base map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// MaxNotifyMatches bounds the output patterns of a job's notify.
+const MaxNotifyMatches = 16
+
+// checkNotify checks a job's notifications against its definition m and
+// returns them with the file sink's path made absolute (against m's cwd);
+// nil when n is nil or names no sink and no pattern (which removes them).
+func checkNotify(n *jobstore.Notify, m *jobstore.Meta) (*jobstore.Notify, error) {
+	if n == nil || (n.Command == "" && n.File == "" && len(n.Match) == 0) {
+		return nil, nil
+	}
+	out := &jobstore.Notify{Command: n.Command, File: n.File}
+	if n.Command == "" && n.File == "" {
+		return nil, invalid("notify", "give a sink: command or file")
+	}
+	if strings.IndexByte(n.Command, 0) >= 0 || strings.IndexByte(n.File, 0) >= 0 {
+		return nil, invalid("notify", "command and file must not contain a NUL byte")
+	}
+	if n.File != "" && !filepath.IsAbs(n.File) {
+		out.File = filepath.Join(m.Cwd, n.File)
+	}
+	if len(n.Match) > MaxNotifyMatches {
+		return nil, invalid("notify", "at most %d match patterns", MaxNotifyMatches)
+	}
+	for i, p := range n.Match {
+		if p.Pattern == "" {
+			return nil, invalid("notify", "match[%d]: the pattern is empty", i)
+		}
+		switch p.Match {
+		case "", jobstore.MatchContains:
+			p.Match = jobstore.MatchContains
+		case jobstore.MatchRegex:
+			if _, err := regexp.Compile(p.Pattern); err != nil {
+				return nil, invalid("notify", "match[%d]: %v", i, err)
+			}
+		default:
+			return nil, invalid("notify", "match[%d]: match must be contains or regex, not %q", i, p.Match)
+		}
+		switch p.Stream {
+		case "":
+		case "stdout", "stderr":
+			if !m.Separate() {
+				return nil, invalid("notify", "match[%d]: stream %s needs streams separate; a merged log matches without stream", i, p.Stream)
+			}
+		default:
+			return nil, invalid("notify", "match[%d]: stream must be stdout or stderr, not %q", i, p.Stream)
+		}
+		out.Match = append(out.Match, p)
+	}
+	return out, nil
 }

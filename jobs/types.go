@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/agent-exec/agent-exec/jobstore"
 	"github.com/agent-exec/agent-exec/supervisor"
 )
 
@@ -53,6 +54,8 @@ type Definition struct {
 	Name        string            `json:"name,omitempty"`
 	IfRunning   string            `json:"if_running,omitempty"` // error (default), attach, restart
 	Tags        []string          `json:"tags,omitempty"`
+	// Notify says where the job's notifications go (see the README).
+	Notify *jobstore.Notify `json:"notify,omitempty"`
 }
 
 // Observation says what to wait for and which window of output to show:

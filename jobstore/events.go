@@ -1,7 +1,10 @@
 package jobstore
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
@@ -49,4 +52,65 @@ func AppendEventAt(path string, e Event) error {
 		return fmt.Errorf("append event: %w", err)
 	}
 	return f.Close()
+}
+
+// NotifyLockFile serializes the claims of a job's notifications.
+const NotifyLockFile = "notify.lock"
+
+// EventNotifying is the event that claims a notification for delivery
+// (detail "key"); EventNotified records a delivery's results.
+const (
+	EventNotifying = "notifying"
+	EventNotified  = "notified"
+)
+
+// ClaimNotification records in job id's event log that the notification
+// named key is being delivered, unless it was claimed before: it reports
+// true to exactly one caller per key, whichever process it runs in (the
+// check and the record are made under an flock on NotifyLockFile, which
+// dies with its holder). A claimed notification is never delivered again,
+// even if its deliverer dies before recording the results.
+func (s *Store) ClaimNotification(id, key string) (bool, error) {
+	l, err := s.lock(id, NotifyLockFile, syscall.LOCK_EX)
+	if err != nil {
+		return false, fmt.Errorf("claim notification: %w", err)
+	}
+	defer l.Unlock()
+	claimed, err := s.hasClaim(id, key)
+	if err != nil || claimed {
+		return false, err
+	}
+	if err := s.AppendEvent(id, Event{Event: EventNotifying, Detail: map[string]any{"key": key}}); err != nil {
+		return false, fmt.Errorf("claim notification: %w", err)
+	}
+	return true, nil
+}
+
+// hasClaim reports whether job id's event log holds a claim of key.
+func (s *Store) hasClaim(id, key string) (bool, error) {
+	f, err := os.Open(s.Path(id, EventsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read events: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	needle := []byte(`"` + EventNotifying + `"`)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if !bytes.Contains(line, needle) {
+			continue
+		}
+		var e Event
+		if json.Unmarshal(line, &e) == nil && e.Event == EventNotifying && e.Detail["key"] == key {
+			return true, nil
+		}
+	}
+	if err := sc.Err(); err != nil && !errors.Is(err, bufio.ErrTooLong) {
+		return false, fmt.Errorf("read events: %w", err)
+	}
+	return false, nil
 }

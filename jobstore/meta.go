@@ -7,7 +7,8 @@ const (
 )
 
 // Meta is a job's definition, meta.json. It is written when the job is
-// created and, but for its tags ([Store.SetTags]), never changes afterwards:
+// created and, but for its tags ([Store.SetTags]) and notifications
+// ([Store.SetNotify]), never changes afterwards:
 // every run of the job (start and each restart) runs this definition.
 //
 // Env holds the real values of the variables the job was given, masked ones
@@ -53,6 +54,9 @@ type Meta struct {
 	Streams   string   `json:"streams"`
 	Tags      []string `json:"tags"`
 	CreatedAt Time     `json:"created_at"`
+	// Notify, when set, says where the job's notifications go; like the
+	// tags it may change after create ([Store.SetNotify]).
+	Notify *Notify `json:"notify,omitempty"`
 
 	// Inherited holds the values of masked variables the job's runs
 	// inherited from their launchers' environments or read from their env
@@ -92,5 +96,47 @@ func (s *Store) SetTags(id string, tags []string) error {
 		return err
 	}
 	m.Tags = tags
+	return s.writeJSON(id, MetaFile, &m)
+}
+
+// Notify says where a job's notifications go (see the README): the
+// job.finished event at the end of each run, and a job.output.matched
+// event for lines of output that match one of Match. Each event goes to
+// every sink given: Command, a shell command line run with the event on
+// its standard input, and File, a file the event is appended to as one
+// NDJSON line.
+type Notify struct {
+	Command string        `json:"command,omitempty"`
+	File    string        `json:"file,omitempty"`
+	Match   []NotifyMatch `json:"match,omitempty"`
+}
+
+// NotifyMatch is an output pattern of [Notify].
+type NotifyMatch struct {
+	Pattern string `json:"pattern"`
+	// Match is "contains" (the default: Pattern is a substring of the
+	// line) or "regex" (Pattern is a Go regular expression).
+	Match string `json:"match,omitempty"`
+	// Stream is "stdout" or "stderr" for a job with separate streams;
+	// empty means every log of the job.
+	Stream string `json:"stream,omitempty"`
+}
+
+// Match types of [NotifyMatch].
+const (
+	MatchContains = "contains"
+	MatchRegex    = "regex"
+)
+
+// SetNotify replaces job id's notifications in its meta.json
+// (atomically); nil removes them. The caller holds the job's operation
+// lock and has validated n. A running job's supervisor reads them again
+// when the run ends, so its job.finished goes where they say.
+func (s *Store) SetNotify(id string, n *Notify) error {
+	var m Meta
+	if err := s.readJSON(id, MetaFile, &m); err != nil {
+		return err
+	}
+	m.Notify = n
 	return s.writeJSON(id, MetaFile, &m)
 }

@@ -15,10 +15,10 @@ import (
 // wantParams pins every tool's arguments (DESIGN.md section 4).
 var wantParams = map[string][]string{
 	"run": {"command", "cwd", "env", "env_files", "inherit_env", "mask", "stdin", "stdin_file", "tty", "interactive",
-		"cols", "rows", "timeout", "kill_after", "log_limit", "log_rotate", "streams", "name", "if_running", "tags",
+		"cols", "rows", "timeout", "kill_after", "log_limit", "log_rotate", "streams", "name", "if_running", "tags", "notify",
 		"until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
 	"create": {"command", "cwd", "env", "env_files", "inherit_env", "mask", "stdin", "stdin_file", "tty", "interactive",
-		"cols", "rows", "timeout", "kill_after", "log_limit", "log_rotate", "streams", "name", "tags"},
+		"cols", "rows", "timeout", "kill_after", "log_limit", "log_rotate", "streams", "name", "tags", "notify"},
 	"start": {"job_id", "until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
 	"restart": {"job_id", "signal", "grace",
 		"until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
@@ -28,7 +28,7 @@ var wantParams = map[string][]string{
 	"input": {"job_id", "text", "keys", "eof", "cols", "rows", "until", "wait_for", "idle_ms",
 		"stream", "max_bytes", "raw", "compress"},
 	"list":   {"state", "name", "tag", "cwd", "all", "limit"},
-	"update": {"job_id", "tags"},
+	"update": {"job_id", "tags", "notify"},
 	"delete": {"job_id", "force", "state", "name", "tag", "older_than", "cwd", "all", "dry_run"},
 	"gc":     {"older_than", "max_jobs", "max_bytes", "unreadable", "dry_run"},
 }
@@ -472,7 +472,11 @@ var inputCases = []struct {
 	// update
 	{"update", `{"job_id":"web","tags":["ns.web","b"]}`, nil, ""},
 	{"update", `{"job_id":"web","tags":[]}`, nil, ""},
-	{"update", `{"job_id":"web"}`, ptr("tags"), "tags: required"},
+	{"update", `{"job_id":"web"}`, nil, ""}, // the service asks for tags or notify
+	{"update", `{"job_id":"web","notify":{"file":"f","match":[{"pattern":"x","match":"regex","stream":"stderr"}]}}`, nil, ""},
+	{"update", `{"job_id":"web","notify":{"match":[{"match":"regex"}]}}`, ptr("notify"), `missing "pattern"`},
+	{"update", `{"job_id":"web","notify":{"sink":"x"}}`, ptr("notify"), "unknown properties"},
+	{"update", `{"job_id":"web","tags":["a b"]}`, ptr("tags"), "tags[0]: must be 1 to 64"},
 	{"update", `{"job_id":"web","tags":[],"name":"x"}`, ptr("name"), `unknown argument "name"`},
 	// delete
 	{"delete", `{"job_id":"abcd","force":true}`, nil, ""},

@@ -116,10 +116,18 @@ func (sv *super) reap() bool {
 		if pid == 0 {
 			break // children remain, none has exited yet
 		}
+		if sv.sinks.exited(pid, ws) {
+			continue
+		}
 		if pid == sv.mainPID {
 			sv.mainDone, sv.mainStatus, sv.mainEnd = true, ws, time.Now()
 			sv.log.Info("main process ended", "status", describe(ws))
 		}
+	}
+	// Notification sinks are children too, but not of the job's tree: a
+	// slow sink does not hold the run's end back.
+	if sv.mainDone && sv.sinks.running() && len(sv.sinks.jobDescendants()) == 0 {
+		return true
 	}
 	// Children remain. Whatever the main process left behind ends with it.
 	if sv.mainDone && !sv.leftoversTold && sv.escalation == nil && !sv.escalated {
@@ -169,7 +177,7 @@ func (sv *super) signalTree(sig syscall.Signal) {
 			sv.log.Warn("signal process group", "signal", sig, "err", err)
 		}
 	}
-	for _, pid := range descendants(os.Getpid()) {
+	for _, pid := range sv.sinks.jobDescendants() {
 		_ = unix.Kill(pid, sig)
 	}
 }
@@ -229,10 +237,12 @@ func (sv *super) finish() {
 	dur := sv.mainEnd.Sub(sv.startedAt).Milliseconds()
 	st.FinishedAt, st.DurationMS = &fin, &dur
 	st.State, st.Reason, st.Signal, st.ExitCode = outcome(sv.mainStatus, sv.endReason, sv.endSignal)
+	sv.endSizes = sv.logSizes()
 	if err := sv.store.WriteState(sv.id, &st); err != nil {
 		sv.log.Error("record terminal state", "err", err)
 		sv.keepEnd(&st)
 	}
+	sv.final = &st
 	if sv.endRec != nil {
 		sv.endRec.Close()
 	}
@@ -298,4 +308,15 @@ func describe(ws unix.WaitStatus) string {
 		return "signal " + SignalName(ws.Signal())
 	}
 	return "unknown"
+}
+
+// logSizes returns the sizes of the run's logs now.
+func (sv *super) logSizes() map[string]int64 {
+	out := make(map[string]int64, len(sv.running.LogOffset))
+	for stream := range sv.running.LogOffset {
+		if fi, err := os.Stat(filepath.Join(sv.dir, stream+".log")); err == nil {
+			out[stream] = fi.Size()
+		}
+	}
+	return out
 }

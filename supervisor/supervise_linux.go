@@ -53,12 +53,29 @@ func Main(args []string) int {
 		reply(hs, handshake{Error: err.Error()})
 		return 1
 	}
-	sv := &super{store: s, id: filepath.Base(dir), dir: dir, run: run, umask: launcherUmask}
+	sv := &super{store: s, id: filepath.Base(dir), dir: dir, run: run, umask: launcherUmask, sinks: newSinkProcs()}
 	if err := sv.openLog(); err != nil {
 		reply(hs, handshake{Error: err.Error()})
 		return 1
 	}
-	return sv.main(hs)
+	code := sv.main(hs)
+	sv.notifyEnd()
+	return code
+}
+
+// notifyEnd delivers the run's last notifications once the run is over,
+// its terminal state durable, and the supervisor lock and control socket
+// released (so a restart or delete does not wait for a slow sink): the
+// matches of the last output, then job.finished.
+func (sv *super) notifyEnd() {
+	if sv.final == nil {
+		return
+	}
+	go sv.sinks.reapAll()
+	if sv.matcher != nil {
+		sv.matcher.finish(sv.endSizes)
+	}
+	notifyFinished(sv.store, sv.id, sv.final, sv.sinks)
 }
 
 func reply(hs *os.File, h handshake) {
@@ -113,6 +130,14 @@ type super struct {
 	rotateOff  bool
 
 	endRec *os.File // the end record (see EndRecordFile); nil if it could not be made
+
+	// Notifications: the sink processes (reaped by the loop like any
+	// child), the output matcher (nil without patterns), and, once the run
+	// is over, its terminal state and the logs' sizes at its end.
+	sinks    *sinkProcs
+	matcher  *matcher
+	final    *jobstore.State
+	endSizes map[string]int64
 
 	mainDone      bool
 	leftoversTold bool // the main process's leftovers got their SIGTERM
@@ -249,6 +274,9 @@ func (sv *super) start() (map[string]int64, error) {
 	}
 	sv.running = st
 	sv.event("started", map[string]any{"pid": sv.mainPID})
+	if sv.matcher = sv.newMatcher(offsets); sv.matcher != nil {
+		go sv.matcher.run()
+	}
 	sv.log.Info("started", "pid", sv.mainPID, "command", m.Command)
 	return offsets, nil
 }

@@ -1,0 +1,311 @@
+package jobs
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/supervisor"
+)
+
+// notifiedEvents returns job id's "notified" events of type typ.
+func notifiedEvents(t *testing.T, s *Service, id, typ string) []jobstore.Event {
+	t.Helper()
+	b, err := os.ReadFile(s.store.Path(id, jobstore.EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []jobstore.Event
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		var e jobstore.Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("events line %q: %v", sc.Text(), err)
+		}
+		if e.Event == jobstore.EventNotified && e.Detail["type"] == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// awaitNotified waits (30 s at most) until job id's event log records n
+// deliveries of type typ, a condition checked every 10 ms: the
+// deliverer is another process, with nothing else to wait on.
+func awaitNotified(t *testing.T, s *Service, id, typ string, n int) []jobstore.Event {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ev := notifiedEvents(t, s, id, typ)
+		if len(ev) >= n {
+			return ev
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d %s deliveries recorded after 30 s, want %d", len(ev), typ, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// readEvents returns the NDJSON events of the file at path.
+func readEvents(t *testing.T, path string) []supervisor.NotifyEvent {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []supervisor.NotifyEvent
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		var e supervisor.NotifyEvent
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("sink line %q: %v", line, err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Both sinks receive exactly one job.finished for each way a run ends,
+// with the run's state, and the command sink its AGENT_EXEC_EVENT_*
+// variables.
+func TestNotifyFinished(t *testing.T) {
+	cases := []struct {
+		name, cmd         string
+		timeout           float64
+		end               func(t *testing.T, s *Service, id string)
+		state, reason     string
+		wantTail, secrets string
+	}{
+		{name: "exit", cmd: `echo "token $TOK"; echo last; exit 3`, state: "exited", reason: "exit", wantTail: "token ***\nlast\n"},
+		{name: "kill", cmd: "echo up; exec sleep 600", state: "killed", reason: "kill", end: func(t *testing.T, s *Service, id string) {
+			if _, err := s.Kill(t.Context(), &KillRequest{JobID: id}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "timeout", cmd: "echo up; exec sleep 600", timeout: 0.5, state: "killed", reason: "timeout"},
+		{name: "lost", cmd: "echo up; exec sleep 600", state: "failed", reason: "supervisor_lost", end: func(t *testing.T, s *Service, id string) {
+			st, err := s.store.ReadState(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Kill(st.SupervisorPID, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			for supervisor.Alive(st.SupervisorPID, st.SupervisorStart) {
+				time.Sleep(10 * time.Millisecond) // a killed process goes at once
+			}
+			// Two readers (two services: two servers) find the loss at
+			// once; only one delivers.
+			other, err := New(s.store, Options{Cwd: s.opt.Cwd})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			for _, svc := range []*Service{s, other} {
+				wg.Go(func() { svc.Observe(t.Context(), &StartRequest{JobID: id}, nil) })
+			}
+			wg.Wait()
+			other.Close()
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newService(t)
+			dir := t.TempDir()
+			file, cmdOut, envOut := filepath.Join(dir, "sub", "file.ndjson"), filepath.Join(dir, "cmd.ndjson"), filepath.Join(dir, "env.txt")
+			d := Definition{Command: Command{c.cmd}, Timeout: c.timeout, Name: "n-" + c.name,
+				Env: map[string]string{"TOK": "hunter2"}, Mask: []string{"TOK"},
+				Notify: &jobstore.Notify{File: file,
+					Command: `cat >> ` + cmdOut + `; echo >> ` + cmdOut + `; echo "$AGENT_EXEC_EVENT_TYPE $AGENT_EXEC_EVENT_STATE $AGENT_EXEC_EVENT_JOB_ID" >> ` + envOut}}
+			until := 30.0
+			if c.end != nil {
+				until = 0
+			}
+			env, err := s.Run(t.Context(), &RunRequest{Definition: d, Observation: Observation{Until: &until}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := env.Job.JobID
+			if c.end != nil {
+				c.end(t, s, id)
+			}
+			ev := awaitNotified(t, s, id, supervisor.EventFinished, 1)
+			if c.name == "lost" {
+				s.Close() // the reader's delivery is in the background
+			}
+			ev = notifiedEvents(t, s, id, supervisor.EventFinished)
+			if len(ev) != 1 {
+				t.Fatalf("%d deliveries recorded, want 1: %+v", len(ev), ev)
+			}
+			for _, p := range []string{file, cmdOut} {
+				got := readEvents(t, p)
+				if len(got) != 1 {
+					t.Fatalf("%s: %d events, want 1", p, len(got))
+				}
+				e := got[0]
+				if e.Type != supervisor.EventFinished || e.JobID != id || e.Name != d.Name || e.State != c.state || e.Reason != c.reason || e.Run != 1 {
+					t.Errorf("%s: event %+v, want %s/%s", p, e, c.state, c.reason)
+				}
+				if e.DurationMS == nil {
+					t.Errorf("%s: no duration", p)
+				}
+				if c.wantTail != "" && (e.Tail != c.wantTail || e.ExitCode == nil || *e.ExitCode != 3) {
+					t.Errorf("%s: tail %q exit %v, want %q and 3", p, e.Tail, e.ExitCode, c.wantTail)
+				}
+			}
+			b, err := os.ReadFile(envOut)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "job.finished " + c.state + " " + id + "\n"; string(b) != want {
+				t.Errorf("sink environment %q, want %q", b, want)
+			}
+			res, _ := json.Marshal(ev[0].Detail["results"])
+			if strings.Count(string(res), `"delivered"`) != 2 {
+				t.Errorf("results %s, want two delivered", res)
+			}
+		})
+	}
+}
+
+// A sink that takes a minute holds back neither the run's end nor its
+// recorded state: the run is over and recorded while the sink still runs.
+func TestNotifySlowSink(t *testing.T) {
+	s := newService(t)
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "sink.pid")
+	d := Definition{Command: Command{"echo done"},
+		Notify: &jobstore.Notify{Command: "echo $$ > " + pidFile + "; exec sleep 60"}}
+	until := 30.0
+	env, err := s.Run(t.Context(), &RunRequest{Definition: d, Observation: Observation{Until: &until}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := env.Job.JobID
+	if env.Job.State != jobstore.StateExited {
+		t.Fatalf("job %s after a run of echo, want exited", env.Job.State)
+	}
+	// The sink starts after the state is recorded: wait for it, then check
+	// that the job's state and the supervisor lock are not waiting on it.
+	var pid int
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(pidFile); err == nil && bytes.HasSuffix(b, []byte("\n")) {
+			if _, err := fmt.Sscan(string(b), &pid); err == nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sink did not start in 30 s")
+		}
+	}
+	if st, err := s.store.ReadState(id); err != nil || st.State != jobstore.StateExited {
+		t.Fatalf("state while the sink runs: %+v, %v", st, err)
+	}
+	if alive, held, err := s.store.ProbeSupervisor(id); err != nil || alive {
+		t.Fatalf("the supervisor lock is held while the sink runs (alive %v, err %v)", alive, err)
+	} else {
+		held.Unlock()
+	}
+	if got := notifiedEvents(t, s, id, supervisor.EventFinished); len(got) != 0 {
+		t.Fatalf("delivery recorded while the sink runs: %+v", got)
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	ev := awaitNotified(t, s, id, supervisor.EventFinished, 1)
+	if res, _ := json.Marshal(ev[0].Detail["results"]); !strings.Contains(string(res), `"failed"`) {
+		t.Errorf("results of a killed sink: %s", res)
+	}
+}
+
+// A line printed in the middle of a large output is found and delivered
+// once, with its offset; a burst of matches is folded into a count.
+func TestNotifyMatch(t *testing.T) {
+	s := newService(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "events.ndjson")
+	half := 1 << 20
+	if !testing.Short() {
+		half = 50_000_000
+	}
+	cmd := `yes 'some output line' | head -c HALF; echo; echo 'the NEEDLE line'; yes 'more output' | head -c HALF; echo; ` +
+		`i=0; while [ $i -lt 500 ]; do echo "burst $i"; i=$((i+1)); done`
+	cmd = strings.ReplaceAll(cmd, "HALF", strconv.Itoa(half))
+	d := Definition{Command: Command{cmd},
+		Notify: &jobstore.Notify{File: file, Match: []jobstore.NotifyMatch{
+			{Pattern: "NEEDLE"}, {Pattern: `^burst [0-9]+$`, Match: "regex"}}}}
+	until := 60.0
+	env, err := s.Run(t.Context(), &RunRequest{Definition: d, Observation: Observation{Until: &until}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := env.Job.JobID
+	if env.Job.State != jobstore.StateExited {
+		t.Fatalf("job %s", env.Job.State)
+	}
+	// Matches are delivered before job.finished.
+	awaitNotified(t, s, id, supervisor.EventFinished, 1)
+	var needle, bursts []supervisor.NotifyEvent
+	for _, e := range readEvents(t, file) {
+		switch {
+		case e.Type != supervisor.EventMatched:
+		case e.Pattern == "NEEDLE":
+			needle = append(needle, e)
+		default:
+			bursts = append(bursts, e)
+		}
+	}
+	if len(needle) != 1 || needle[0].Line != "the NEEDLE line" || needle[0].Offset == nil || *needle[0].Offset != int64(half+1) || needle[0].Count != 1 {
+		t.Fatalf("NEEDLE events %+v, want one at offset %d", needle, half+1)
+	}
+	total := 0
+	for _, e := range bursts {
+		total += e.Count
+	}
+	if total != 500 || len(bursts) < 1 || len(bursts) > 100 {
+		t.Fatalf("%d burst events counting %d matches, want few counting 500", len(bursts), total)
+	}
+	if bursts[0].Line != "burst 0" {
+		t.Errorf("first burst event line %q", bursts[0].Line)
+	}
+	for i := 1; i < len(bursts); i++ {
+		a, _ := time.Parse(time.RFC3339Nano, bursts[i-1].Time)
+		b, _ := time.Parse(time.RFC3339Nano, bursts[i].Time)
+		if b.Sub(a) < 900*time.Millisecond {
+			t.Errorf("burst deliveries %d and %d %s apart, want at least a second", i-1, i, b.Sub(a))
+		}
+	}
+}
+
+// Update replaces a job's notifications; the running job's job.finished
+// goes where they say when it ends.
+func TestNotifyUpdate(t *testing.T) {
+	s := newService(t)
+	dir := t.TempDir()
+	gate := gate(t, dir)
+	id := runNoWait(t, s, Definition{Command: Command{"read x < fifo"}, Cwd: dir})
+	if _, err := s.Update(t.Context(), &UpdateRequest{JobID: id, Notify: &jobstore.Notify{File: "later.ndjson"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(t.Context(), &UpdateRequest{JobID: id, Notify: &jobstore.Notify{Match: []jobstore.NotifyMatch{{Pattern: "x"}}}}); err == nil {
+		t.Error("notify without a sink accepted")
+	}
+	if _, err := s.Update(t.Context(), &UpdateRequest{JobID: id, Notify: &jobstore.Notify{File: "f", Match: []jobstore.NotifyMatch{{Pattern: "(", Match: "regex"}}}}); err == nil {
+		t.Error("a bad regex accepted")
+	}
+	gate()
+	awaitNotified(t, s, id, supervisor.EventFinished, 1)
+	// The file is relative to the job's directory.
+	if got := readEvents(t, filepath.Join(dir, "later.ndjson")); len(got) != 1 || got[0].State != "exited" {
+		t.Fatalf("events %+v", got)
+	}
+}
+
