@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/agent-exec/agent-exec/jobstore"
 	"github.com/agent-exec/agent-exec/supervisor"
 )
@@ -51,7 +53,8 @@ func awaitNotified(t *testing.T, s *Service, id, typ string, n int) []jobstore.E
 			return ev
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d %s deliveries recorded after 30 s, want %d", len(ev), typ, n)
+			b, _ := os.ReadFile(s.store.Path(id, jobstore.EventsFile))
+			t.Fatalf("%d %s deliveries recorded after 30 s, want %d; events:\n%s", len(ev), typ, n, b)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -98,11 +101,19 @@ func TestNotifyFinished(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			pidfd, err := unix.PidfdOpen(st.SupervisorPID, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(pidfd)
 			if err := syscall.Kill(st.SupervisorPID, syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
-			for supervisor.Alive(st.SupervisorPID, st.SupervisorStart) {
-				time.Sleep(10 * time.Millisecond) // a killed process goes at once
+			// A pidfd becomes readable when its process has exited (and so
+			// let go of its supervisor lock).
+			fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+			if n, err := unix.Poll(fds, 30_000); err != nil || n != 1 {
+				t.Fatalf("the killed supervisor did not exit in 30 s: %v", err)
 			}
 			// Two readers (two services: two servers) find the loss at
 			// once; only one delivers.
@@ -112,7 +123,11 @@ func TestNotifyFinished(t *testing.T) {
 			}
 			var wg sync.WaitGroup
 			for _, svc := range []*Service{s, other} {
-				wg.Go(func() { svc.Observe(t.Context(), &StartRequest{JobID: id}, nil) })
+				wg.Go(func() {
+					if env, err := svc.Observe(t.Context(), &StartRequest{JobID: id}, nil); err != nil || env.Job.State != jobstore.StateFailed {
+						t.Errorf("observe after the loss: %+v, %v", env, err)
+					}
+				})
 			}
 			wg.Wait()
 			other.Close()
@@ -308,4 +323,3 @@ func TestNotifyUpdate(t *testing.T) {
 		t.Fatalf("events %+v", got)
 	}
 }
-

@@ -285,12 +285,14 @@ func startSink(argv, env []string, dir string, payload []byte, procs *sinkProcs)
 		return 0, nil, err
 	}
 	defer null.Close()
-	pr, pw, err := os.Pipe()
+	// The payload is in an anonymous file, not a pipe: its end is an end
+	// of file whatever other processes forked meanwhile hold.
+	in, err := payloadFile(payload)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer pr.Close()
-	attr := &os.ProcAttr{Dir: dir, Env: env, Files: []*os.File{pr, null, null},
+	defer in.Close()
+	attr := &os.ProcAttr{Dir: dir, Env: env, Files: []*os.File{in, null, null},
 		Sys: &syscall.SysProcAttr{Setpgid: true}}
 	done := make(chan unix.WaitStatus, 1)
 	var p *os.Process
@@ -306,15 +308,10 @@ func startSink(argv, env []string, dir string, payload []byte, procs *sinkProcs)
 		p, err = os.StartProcess(argv[0], argv, attr)
 	}
 	if err != nil {
-		pw.Close()
 		return 0, nil, fmt.Errorf("start sink: %w", err)
 	}
 	pid := p.Pid
 	_ = p.Release()
-	go func() {
-		pw.Write(payload) // a sink that does not read gets EPIPE: fine
-		pw.Close()
-	}()
 	if procs == nil {
 		go func() {
 			var ws unix.WaitStatus
@@ -328,6 +325,25 @@ func startSink(argv, env []string, dir string, payload []byte, procs *sinkProcs)
 		}()
 	}
 	return pid, done, nil
+}
+
+// payloadFile returns an anonymous file holding payload, read from its
+// start.
+func payloadFile(payload []byte) (*os.File, error) {
+	fd, err := unix.MemfdCreate("agent-exec-event", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("sink input: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "agent-exec-event")
+	if _, err := f.Write(payload); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sink input: %w", err)
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sink input: %w", err)
+	}
+	return f, nil
 }
 
 // sinkProcs are the sink processes of a supervisor. The supervisor reaps
