@@ -346,7 +346,8 @@ func payloadFile(payload []byte) (*os.File, error) {
 	return f, nil
 }
 
-// sinkProcs are the sink processes of a supervisor. The supervisor reaps
+// sinkProcs are the sink processes of a supervisor (a nil *sinkProcs has
+// none). The supervisor reaps
 // every child itself (it is a subreaper), so a sink's status reaches its
 // waiter through here, and the job's tree is told from the sinks by
 // their process groups.
@@ -370,6 +371,9 @@ func (k *sinkProcs) wake() {
 // exited hands the status of pid to its waiter and reports whether pid
 // was a sink.
 func (k *sinkProcs) exited(pid int, ws unix.WaitStatus) bool {
+	if k == nil {
+		return false
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	ch, ok := k.waits[pid]
@@ -382,6 +386,9 @@ func (k *sinkProcs) exited(pid int, ws unix.WaitStatus) bool {
 
 // running reports whether a sink process is running.
 func (k *sinkProcs) running() bool {
+	if k == nil {
+		return false
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return len(k.waits) > 0
@@ -389,6 +396,9 @@ func (k *sinkProcs) running() bool {
 
 // isSink reports whether process pid belongs to a sink's process group.
 func (k *sinkProcs) isSink(pid int) bool {
+	if k == nil {
+		return false
+	}
 	k.mu.Lock()
 	n := len(k.waits)
 	k.mu.Unlock()

@@ -22,7 +22,7 @@ import (
 // update) came after that: the decision was to pay for it rather than
 // leave notifications off MCP, and the budgets grew by its size.
 const (
-	budgetAllTools     = 15 << 10 // every tool's definition together
+	budgetAllTools     = 15872    // every tool's definition together (15.5 KB)
 	budgetOneTool      = 3584     // any one tool's definition (3.5 KB)
 	budgetInputSchema  = 4500     // any one input schema: Codex drops every description past 5,000 B
 	budgetInstructions = 1536     // the server's instructions, paid on every turn
