@@ -14,7 +14,9 @@ import (
 // service's working directory, every job with All, filtered by state, name,
 // tags (a job must carry Tag and every one of Tags; a trailing * makes one a
 // prefix) and cwd, at most Limit
-// of them (every one with NoLimit).
+// of them (every one with NoLimit). It reads jobs newest first and stops
+// once the page is full and one more job matches (Truncated), so the first
+// page of a large root costs about the jobs it shows.
 func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error) {
 	switch req.State {
 	case "", jobstore.StateCreated, jobstore.StateRunning, jobstore.StateExited, jobstore.StateKilled, jobstore.StateFailed:
@@ -46,7 +48,13 @@ func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error)
 		return nil, invalid("limit", "must be between 1 and %d", MaxListLimit)
 	}
 	scope, hidden := s.listScope(req), 0
-	entries, err := s.store.List(func(m *jobstore.Meta) bool {
+	env := envelope("list")
+	env.Root = s.store.Root()
+	env.Jobs = []Summary{}
+	truncated := false
+	// Jobs are read newest first and the reading stops at the first match
+	// past the page: a full page costs the jobs it looks at, not the root.
+	err := s.store.Scan(func(m *jobstore.Meta) bool {
 		if (req.Name != "" && m.Name != req.Name) || !hasTags(m.Tags, tags) {
 			return false
 		}
@@ -60,38 +68,35 @@ func (s *Service) List(ctx context.Context, req *ListRequest) (*Envelope, error)
 			hidden++
 		}
 		return false
-	})
-	if err != nil {
-		return nil, err
-	}
-	env := envelope("list")
-	env.Root = s.store.Root()
-	env.Jobs = []Summary{}
-	truncated := false
-	for _, e := range entries {
+	}, func(e jobstore.Entry) bool {
 		if e.Err != nil || e.Meta == nil || e.State == nil {
 			if reason := s.skipReason(e); reason != "" {
 				env.Skipped = append(env.Skipped, SkippedJob{JobID: e.ID, Reason: reason})
 			}
-			continue
+			return true
 		}
 		st := e.State
 		if st.State == jobstore.StateRunning {
+			var err error
 			if st, err = s.checkSupervisor(e.ID, st); err != nil {
-				continue
+				return true
 			}
 		}
 		if req.State != "" && st.State != req.State {
-			continue
+			return true
 		}
 		if len(env.Jobs) == limit {
 			truncated = true
-			break
+			return false
 		}
 		env.Jobs = append(env.Jobs, s.summary(e.Meta, st))
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	env.Truncated = &truncated
-	if scope.dirs != nil {
+	if scope.dirs != nil && !truncated {
 		env.Hidden = &hidden
 	}
 	return env, nil

@@ -66,3 +66,35 @@ func TestCwdRecordedResolved(t *testing.T) {
 		}
 	}
 }
+
+// TestListStopsAtFullPage: a list whose page fills reads no job older than
+// the first match past the page (an unreadable old job is not even
+// noticed), and leaves out the hidden count, which only a whole scan can
+// give; a list that reads the whole root reports both.
+func TestListStopsAtFullPage(t *testing.T) {
+	s := newService(t)
+	old := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"true"}}}).Job.JobID
+	mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"true"}, Cwd: t.TempDir()}})
+	for range 3 {
+		mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"true"}}})
+	}
+	if err := os.WriteFile(filepath.Join(s.store.Dir(old), "meta.json"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env, err := s.List(t.Context(), &ListRequest{Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(env.Jobs) != 2 || !*env.Truncated || env.Hidden != nil || len(env.Skipped) != 0 {
+		t.Errorf("List(limit 2) = %d jobs, truncated %v, hidden %v, skipped %+v; want 2, true, none, none",
+			len(env.Jobs), *env.Truncated, env.Hidden, env.Skipped)
+	}
+	env, err = s.List(t.Context(), &ListRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(env.Jobs) != 3 || *env.Truncated || env.Hidden == nil || *env.Hidden != 1 || len(env.Skipped) != 1 {
+		t.Errorf("List() = %d jobs, truncated %v, hidden %v, skipped %+v; want 3, false, 1, the old job",
+			len(env.Jobs), *env.Truncated, env.Hidden, env.Skipped)
+	}
+}

@@ -184,9 +184,12 @@ type Envelope struct {
 	Truncated *bool     `json:"truncated,omitempty"`
 	Root      string    `json:"root,omitempty"`
 	// Hidden counts the jobs that match the filters but lie outside the
-	// list's directory scope (all shows them); set when a scope applied.
+	// list's directory scope (all shows them); set when a scope applied
+	// and the list is not truncated (a full page stops the reading, so
+	// only a list that read every job can count them).
 	Hidden *int `json:"hidden,omitempty"`
-	// Skipped names the jobs whose files could not be read, and why.
+	// Skipped names the jobs whose files could not be read, and why
+	// (among the jobs the list read: newest first, up to a full page).
 	Skipped []SkippedJob `json:"skipped,omitempty"`
 	// delete
 	JobID   string `json:"job_id,omitempty"`

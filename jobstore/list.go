@@ -40,24 +40,40 @@ type Entry struct {
 // nil, is asked about each job once its meta.json is read; jobs it rejects
 // are skipped without reading their state.
 func (s *Store) List(keep func(*Meta) bool) ([]Entry, error) {
+	var out []Entry
+	err := s.Scan(keep, func(e Entry) bool {
+		out = append(out, e)
+		return true
+	})
+	return out, err
+}
+
+// Scan reads the jobs newest first, as [Store.List] does, and hands each
+// kept one (or one whose meta.json could not be read) to visit; it stops
+// reading when visit returns false, so a caller that needs only the newest
+// few jobs reads only as many as it looks at.
+func (s *Store) Scan(keep func(*Meta) bool, visit func(Entry) bool) error {
 	ids, err := s.IDs()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := make([]Entry, 0, len(ids))
 	for _, id := range ids {
 		m, err := s.ReadMeta(id)
 		if err != nil {
-			out = append(out, Entry{ID: id, Err: err})
+			if !visit(Entry{ID: id, Err: err}) {
+				return nil
+			}
 			continue
 		}
 		if keep != nil && !keep(m) {
 			continue
 		}
 		st, err := s.ReadState(id)
-		out = append(out, Entry{ID: id, Meta: m, State: st, Err: err})
+		if !visit(Entry{ID: id, Meta: m, State: st, Err: err}) {
+			return nil
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // Resolve turns what a caller typed into a job id. It accepts, in this
