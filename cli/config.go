@@ -8,6 +8,7 @@ import (
 
 	"github.com/agent-exec/agent-exec/config"
 	"github.com/agent-exec/agent-exec/jobs"
+	"github.com/agent-exec/agent-exec/jobstore"
 )
 
 // globals are the flags that configure agent-exec as a whole: accepted
@@ -63,12 +64,15 @@ func loadConfig(g globals) (*config.Config, error) {
 
 // serviceOptions are the options of the configuration every command
 // shares: the retention policy, the shell wrapper, the jobs' extra
-// environment.
+// environment, the default notification sinks.
 func serviceOptions(cfg *config.Config) jobs.Options {
 	gc := cfg.GC
 	opt := jobs.Options{GC: &gc, Env: cfg.Env}
 	if strings.Join(cfg.Shell, " ") != "/bin/sh -c" {
 		opt.Shell = cfg.Shell
+	}
+	if n := cfg.Notify; n.Command != "" || n.File != "" {
+		opt.Notify = &jobstore.Notify{Command: n.Command, File: n.File}
 	}
 	return opt
 }

@@ -4,7 +4,8 @@
 //
 // The file is --config PATH, else $XDG_CONFIG_HOME/agent-exec/config.toml,
 // else ~/.config/agent-exec/config.toml; only an explicit --config must
-// exist. It is TOML with the sections [gc], [shell], [mcp] and [env]; an
+// exist. It is TOML with the sections [gc], [shell], [mcp], [env] and
+// [notify]; an
 // unknown section or key, a value of the wrong type or out of range is an
 // error naming the file, the line and the key, so a typo never silently
 // falls back to a default.
@@ -57,8 +58,17 @@ type Config struct {
 	// Env holds variables added to every job's environment (a job's own
 	// env wins).
 	Env map[string]string
+	// Notify holds the sinks of new jobs whose definition has no notify
+	// ("" each: none).
+	Notify NotifySinks
 
 	origins map[string]Origin
+}
+
+// NotifySinks is the [notify] section.
+type NotifySinks struct {
+	Command string // a shell command line
+	File    string // an absolute path
 }
 
 // MCP is the [mcp] section.
@@ -204,6 +214,24 @@ var settings = []setting{
 			return nil
 		},
 		func(c *Config) string { return c.MCP.Compress }},
+	{"notify.command", "AGENT_EXEC_NOTIFY_COMMAND",
+		func(c *Config, v string) error {
+			if strings.IndexByte(v, 0) >= 0 {
+				return errors.New("a command line must not contain NUL")
+			}
+			c.Notify.Command = v
+			return nil
+		},
+		func(c *Config) string { return c.Notify.Command }},
+	{"notify.file", "AGENT_EXEC_NOTIFY_FILE",
+		func(c *Config, v string) error {
+			if v != "" && !filepath.IsAbs(v) {
+				return fmt.Errorf("%q: want an absolute path", v)
+			}
+			c.Notify.File = v
+			return nil
+		},
+		func(c *Config) string { return c.Notify.File }},
 }
 
 func lookup(key string) *setting {
@@ -371,7 +399,11 @@ type fileDoc struct {
 		MaxBytes     any     `toml:"max_bytes"`
 		Compress     *string `toml:"compress"`
 	} `toml:"mcp"`
-	Env map[string]string `toml:"env"`
+	Env    map[string]string `toml:"env"`
+	Notify *struct {
+		Command *string `toml:"command"`
+		File    *string `toml:"file"`
+	} `toml:"notify"`
 }
 
 // applyFile reads the file's settings into c.
@@ -428,6 +460,14 @@ func (c *Config) applyFile(path string, b []byte) error {
 			errs = append(errs, set("mcp.compress", *m.Compress))
 		}
 	}
+	if n := doc.Notify; n != nil {
+		if n.Command != nil {
+			errs = append(errs, set("notify.command", *n.Command))
+		}
+		if n.File != nil {
+			errs = append(errs, set("notify.file", *n.File))
+		}
+	}
 	if doc.Env != nil {
 		for k, v := range doc.Env {
 			if k == "" || strings.ContainsAny(k, "=\x00") || strings.Contains(v, "\x00") {
@@ -452,7 +492,7 @@ func fileError(path string, err error) error {
 			key := strings.Join(de.Key(), ".")
 			msg := "unknown key; known keys: " + strings.Join(Keys(), ", ")
 			if len(de.Key()) == 1 {
-				msg = "unknown section or key; sections are [gc], [shell], [mcp] and [env]"
+				msg = "unknown section or key; sections are [gc], [shell], [mcp], [env] and [notify]"
 			}
 			errs = append(errs, &Error{File: path, Line: line, Key: key, Msg: msg})
 		}

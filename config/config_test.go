@@ -106,8 +106,15 @@ compress = "off"
 [env]
 PAGER = "cat"
 GIT_TERMINAL_PROMPT = "0"
+
+[notify]
+command = "notify-send done"
+file = "/tmp/agent-exec-events.ndjson"
 `)
 	c := mustLoad(t, path, envOf())
+	if c.Notify != (NotifySinks{Command: "notify-send done", File: "/tmp/agent-exec-events.ndjson"}) {
+		t.Errorf("Notify = %+v", c.Notify)
+	}
 	if c.File != path {
 		t.Errorf("File = %q, want %q", c.File, path)
 	}
@@ -126,7 +133,8 @@ GIT_TERMINAL_PROMPT = "0"
 		t.Errorf("Env = %v", c.Env)
 	}
 	lines := map[string]int{"gc.auto": 3, "gc.older_than": 4, "gc.max_jobs": 5, "gc.max_bytes": 6, "shell.wrapper": 9,
-		"mcp.default_until": 12, "mcp.max_until": 13, "mcp.max_bytes": 14, "mcp.compress": 15, "env": 17}
+		"mcp.default_until": 12, "mcp.max_until": 13, "mcp.max_bytes": 14, "mcp.compress": 15, "env": 17,
+		"notify.command": 22, "notify.file": 23}
 	for _, e := range c.Entries() {
 		want := Origin{Source: SourceFile, Where: path + ":" + itoa(lines[e.Key])}
 		if e.Origin != want {
@@ -143,7 +151,11 @@ func TestEveryKeyFromEnv(t *testing.T) {
 		"AGENT_EXEC_GC_AUTO=0", "AGENT_EXEC_GC_OLDER_THAN=12h", "AGENT_EXEC_GC_MAX_JOBS=5",
 		"AGENT_EXEC_GC_MAX_BYTES=512M", "AGENT_EXEC_SHELL=bash -c",
 		"AGENT_EXEC_MCP_DEFAULT_UNTIL_SECONDS=3", "AGENT_EXEC_MCP_MAX_UNTIL_SECONDS=40",
-		"AGENT_EXEC_MCP_MAX_BYTES=2048", "AGENT_EXEC_MCP_COMPRESS=always"))
+		"AGENT_EXEC_MCP_MAX_BYTES=2048", "AGENT_EXEC_MCP_COMPRESS=always",
+		"AGENT_EXEC_NOTIFY_COMMAND=true", "AGENT_EXEC_NOTIFY_FILE=/tmp/e.ndjson"))
+	if c.Notify != (NotifySinks{Command: "true", File: "/tmp/e.ndjson"}) {
+		t.Errorf("Notify = %+v", c.Notify)
+	}
 	if c.GC.Auto || c.GC.OlderThan != 12*time.Hour || c.GC.MaxJobs != 5 || c.GC.MaxBytes != 512<<20 {
 		t.Errorf("GC = %+v", c.GC)
 	}
@@ -211,13 +223,15 @@ func TestBadFile(t *testing.T) {
 		{"[shell]\nwrapper = \"bash -c\"\n", "shell.wrapper", 2, "array of strings"},
 		{"[shell]\nwrapper = [\"./sh\", \"-c\"]\n", "shell.wrapper", 2, "absolute path"},
 		{"[mcp]\ndefault_until = 0\n", "mcp.default_until", 2, "greater than 0"},
+		{"[notify]\nfile = \"rel.ndjson\"\n", "notify.file", 2, "absolute path"},
+		{"[notify]\ncommand = 3\n", "notify.command", 2, "string"},
 		{"[mcp]\nmax_until = 4000\n", "mcp.max_until", 2, "at most 3600"},
 		{"[mcp]\nmax_bytes = 10\n", "mcp.max_bytes", 2, "256"},
 		{"[mcp]\ncompress = \"zip\"\n", "mcp.compress", 2, "want auto"},
 		{"[mcp]\ncompress = 1\n", "mcp.compress", 2, "want a string"},
 		{"[env]\nPAGER = 1\n", "env.PAGER", 2, "want a string"},
 		{"\n[gc]\nmax_job = 3\n", "gc.max_job", 3, "unknown key"},
-		{"[notify]\ncommand = \"x\"\n", "notify", 1, "unknown section"},
+		{"[notify]\nurl = \"x\"\n", "notify.url", 2, "unknown key"},
 		{"gc = 3\n", "gc", 1, "want a table"},
 	}
 	for _, c := range cases {

@@ -114,7 +114,11 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 	if m.Tags, err = checkTags(d.Tags); err != nil {
 		return nil, nil, err
 	}
-	if m.Notify, err = checkNotify(d.Notify, m); err != nil {
+	notify := d.Notify
+	if notify == nil {
+		notify = s.opt.Notify
+	}
+	if m.Notify, err = checkNotify(notify, m); err != nil {
 		return nil, nil, err
 	}
 	in, err := s.checkStdin(d)

@@ -323,3 +323,28 @@ func TestNotifyUpdate(t *testing.T) {
 		t.Fatalf("events %+v", got)
 	}
 }
+
+// The service's default sinks (config.toml's [notify]) serve jobs whose
+// definition has no notify; a definition's own notify wins.
+func TestNotifyDefaults(t *testing.T) {
+	dir := t.TempDir()
+	def, own := filepath.Join(dir, "default.ndjson"), filepath.Join(dir, "own.ndjson")
+	s := newServiceWith(t, Options{Notify: &jobstore.Notify{File: def}})
+	until := 30.0
+	a, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"true"}}, Observation: Observation{Until: &until}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"true"}, Notify: &jobstore.Notify{File: own}}, Observation: Observation{Until: &until}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	awaitNotified(t, s, a.Job.JobID, supervisor.EventFinished, 1)
+	awaitNotified(t, s, b.Job.JobID, supervisor.EventFinished, 1)
+	if got := readEvents(t, def); len(got) != 1 || got[0].JobID != a.Job.JobID {
+		t.Errorf("default sink got %+v", got)
+	}
+	if got := readEvents(t, own); len(got) != 1 || got[0].JobID != b.Job.JobID {
+		t.Errorf("the job's own sink got %+v", got)
+	}
+}

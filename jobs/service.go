@@ -45,6 +45,9 @@ type Options struct {
 	// Env holds variables added to every new job's environment; the job's
 	// own env wins over them.
 	Env map[string]string
+	// Notify holds the notification sinks of new jobs whose definition
+	// has none (config.toml's [notify]); nil: none.
+	Notify *jobstore.Notify
 	// MaxBytes and Compress are the output window's size and compress mode
 	// when a call gives none (defaults DefaultMaxBytes and auto).
 	MaxBytes int
