@@ -15,8 +15,10 @@
 //     itself, so it contains no "$ref" at all: several MCP clients cannot
 //     resolve references in an inputSchema, and models read properties
 //     best when they are spelled out;
-//   - an output schema gets the definitions it uses (transitively) copied
-//     under its own "$defs", and keeps its "#/$defs/..." references.
+//   - an output schema is inlined the same way: no model reads it (clients
+//     hand the model name, description and input schema only), so it is
+//     kept small, and code-generating clients (Codex's code mode) render
+//     its plain nested objects as concrete types.
 //
 // Input schemas keep combinators (oneOf, anyOf, allOf) away from their top
 // level, because the Anthropic API rejects tool schemas that have them
@@ -143,7 +145,7 @@ func assembleAll(fsys embed.FS) (map[string]*toolDocs, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s output: %w", tool, err)
 		}
-		if d.output, err = attachDefs(out, defs); err != nil {
+		if d.output, err = inline(out, defs); err != nil {
 			return nil, fmt.Errorf("%s.output.json: %w", tool, err)
 		}
 
@@ -255,63 +257,6 @@ func inline(src []byte, defs map[string][]byte) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("references nest too deep (a cycle in defs.json?)")
-}
-
-// attachDefs returns src, compacted, with the definitions it refers to,
-// directly or through other definitions, copied under its own "$defs".
-func attachDefs(src []byte, defs map[string][]byte) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, src); err != nil {
-		return nil, err
-	}
-	doc := buf.Bytes()
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &top); err != nil {
-		return nil, fmt.Errorf("document is not an object: %w", err)
-	}
-	if _, ok := top["$defs"]; ok {
-		return nil, errors.New(`document has its own "$defs"; shared definitions belong in defs.json`)
-	}
-
-	need, err := refNames(doc, defs)
-	if err != nil {
-		return nil, err
-	}
-	used := map[string]bool{}
-	for len(need) > 0 {
-		name := need[0]
-		need = need[1:]
-		if used[name] {
-			continue
-		}
-		used[name] = true
-		more, err := refNames(defs[name], defs)
-		if err != nil {
-			return nil, fmt.Errorf("def %s: %w", name, err)
-		}
-		need = append(need, more...)
-	}
-	if len(used) == 0 {
-		return doc, nil
-	}
-
-	names := make([]string, 0, len(used))
-	for name := range used {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	buf.Reset()
-	buf.Write(doc[:len(doc)-1]) // drop the closing brace
-	buf.WriteString(`,"$defs":{`)
-	for i, name := range names {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		fmt.Fprintf(&buf, "%q:", name)
-		buf.Write(defs[name])
-	}
-	buf.WriteString("}}")
-	return buf.Bytes(), nil
 }
 
 // refNames returns the definition names that doc refers to, sorted and

@@ -26,7 +26,7 @@ const (
 	budgetOneTool      = 3584     // any one tool's definition (3.5 KB)
 	budgetInputSchema  = 4500     // any one input schema: Codex drops every description past 5,000 B
 	budgetInstructions = 1536     // the server's instructions, paid on every turn
-	budgetOutputs      = 17 << 10 // every output schema together
+	budgetOutputs      = 16 << 10 // every output schema together
 )
 
 // definitionSizes returns, per tool in order, the bytes a model is sent
