@@ -90,6 +90,12 @@ func (s *Store) Resolve(ref string) (string, error) {
 	if ValidID(ref) && s.Exists(ref) {
 		return ref, nil
 	}
+	if isName && !isPrefix {
+		// Only a name: the index may answer without listing the root.
+		if id, ok := s.namedByIndex(ref, nil); ok {
+			return id, nil
+		}
+	}
 	ids, err := s.IDs()
 	if errors.Is(err, fs.ErrNotExist) {
 		// The root was removed: no job is there.
@@ -114,6 +120,9 @@ func (s *Store) Resolve(ref string) (string, error) {
 		}
 	}
 	if isName {
+		if id, ok := s.namedByIndex(ref, ids); ok {
+			return id, nil
+		}
 		for _, id := range ids {
 			if m, err := s.ReadMeta(id); err == nil && m.Name == ref {
 				return id, nil
@@ -121,6 +130,49 @@ func (s *Store) Resolve(ref string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("resolve %q: %w", ref, ErrNotFound)
+}
+
+// namedByIndex finds the newest job named name through the name index,
+// reading the job that last took the name and, only when that job was
+// restarted, the jobs created after it. ids, when not nil, is the root's
+// ids newest first. ok is false when the index cannot tell (it is
+// incomplete, holds no job of the name, or its job is gone): the caller
+// then scans.
+//
+// The job that last took a name is the newest of that name unless it took
+// it again by a restart after newer jobs of the name had finished: a
+// create writes the index, so any job of the name created after the
+// holder's own creation would hold the name itself.
+func (s *Store) namedByIndex(name string, ids []string) (id string, ok bool) {
+	holder, complete, err := s.NameHolder(name)
+	if err != nil || !complete || holder == "" {
+		return "", false
+	}
+	m, err := s.ReadMeta(holder)
+	if err != nil || m.Name != name {
+		return "", false
+	}
+	st, err := s.ReadState(holder)
+	if err != nil {
+		return "", false
+	}
+	if st.Run <= 1 {
+		return holder, true
+	}
+	if ids == nil {
+		if ids, err = s.IDs(); err != nil {
+			return "", false
+		}
+	}
+	for _, id := range ids {
+		if id <= holder {
+			break
+		}
+		if m, err := s.ReadMeta(id); err == nil && m.Name == name {
+			return id, true
+		}
+	}
+	return holder, true
 }
 
 // WithName returns the ids of the jobs named name, newest first.

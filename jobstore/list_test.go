@@ -313,3 +313,33 @@ func TestWithName(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveByNameIndex: a name the index holds resolves to its holder
+// without a scan (the index is made to disagree with the jobs here, so a
+// scan would answer otherwise); a restarted holder gives way to a newer
+// job of the name; an index that cannot tell sends Resolve to the scan.
+func TestResolveByNameIndex(t *testing.T) {
+	s := newStore(t)
+	mustCreate(t, s, idA1, "web")
+	mustCreate(t, s, idA2, "db")
+	mustCreate(t, s, idB, "web")
+	if err := s.CompleteNameIndex(map[string]string{"web": idA1}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what, ref, want string) {
+		t.Helper()
+		if got, err := s.Resolve(ref); err != nil || got != want {
+			t.Errorf("%s: Resolve(%q) = %q, %v; want %s", what, ref, got, err, want)
+		}
+	}
+	check("holder never restarted", "web", idA1)
+	if err := s.WriteState(idA1, &State{State: StateRunning, Run: 2}); err != nil {
+		t.Fatal(err)
+	}
+	check("holder restarted", "web", idB)
+	check("name not in the index", "db", idA2)
+	if err := s.SetNameHolder("web", idC); err != nil { // no such job
+		t.Fatal(err)
+	}
+	check("holder gone", "web", idB)
+}
