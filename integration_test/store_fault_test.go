@@ -106,14 +106,16 @@ func TestStoreDeleteWholeOrSaysWhatIsLeft(t *testing.T) {
 	t.Cleanup(func() { r.cleanup(t) })
 	s := startServer(t, onRoot(r))
 	id := s.runJob("echo done", obj{"until": 30}).Job.JobID
-	files := rootEntries(t, s.jobDir(id))
 
 	// Read-only: nothing removed. A file open for writing makes the
 	// remount busy: wait for the run's supervisor to exit, and stop the
 	// server (its automatic collection after the run); a new one is asked.
+	// The job's files are listed once the supervisor is gone: it removes
+	// its control socket on the way out.
 	for _, sv := range supervisorsOf(s.jobDir(id)) {
 		waitGone(t, sv, 20*time.Second)
 	}
+	files := rootEntries(t, s.jobDir(id))
 	s.stop()
 	if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
 		t.Fatalf("remount ro: %v: %s", err, out)
