@@ -33,7 +33,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -53,7 +55,7 @@ func Tools() []string {
 // without any "$ref". The caller owns the returned bytes. Input panics on
 // an unknown tool name, which is a programming error.
 func Input(tool string) json.RawMessage {
-	return slices.Clone(lookup(tool).input)
+	return slices.Clone(lookup(tool).published)
 }
 
 // Output returns the tool's output schema: a self-contained JSON document
@@ -67,8 +69,11 @@ func Output(tool string) json.RawMessage {
 // toolDocs is one tool's assembled documents and what ValidateInput needs
 // to know about them.
 type toolDocs struct {
-	input  []byte // compact JSON
-	output []byte // compact JSON
+	input []byte // compact JSON, what arguments are validated against
+	// published is input without the sanity bounds no caller needs to
+	// know (see publish): what clients are sent.
+	published []byte
+	output    []byte // compact JSON
 
 	// params are the input's property names, sorted, for "unknown argument"
 	// messages.
@@ -139,6 +144,9 @@ func assembleAll(fsys embed.FS) (map[string]*toolDocs, error) {
 			return nil, fmt.Errorf("%s.input.json: %w", tool, err)
 		}
 		if d.input, err = inline(in, defs); err != nil {
+			return nil, fmt.Errorf("%s.input.json: %w", tool, err)
+		}
+		if d.published, err = publish(d.input); err != nil {
 			return nil, fmt.Errorf("%s.input.json: %w", tool, err)
 		}
 		out, err := fsys.ReadFile(tool + ".output.json")
@@ -225,6 +233,38 @@ func briefen(src []byte, defs map[string][]byte) ([]byte, []string, error) {
 		doc = bytes.Replace(doc, old, append([]byte(`"`+name+`":`), bare...), 1)
 	}
 	return doc, top.Brief, nil
+}
+
+// sanityBound is the smallest "maximum" that publish leaves out: such
+// bounds (a year of seconds, 2^40 bytes, 2^53) only keep numbers from
+// overflowing, and no model needs them to call a tool well.
+const sanityBound = 31622400
+
+// publish returns doc, an assembled input schema, without every
+// "maximum" of sanityBound or more. Arguments are still validated against
+// doc, so the bounds hold; a model is only spared reading them.
+func publish(doc []byte) ([]byte, error) {
+	re := regexp.MustCompile(`,"maximum":([0-9]+)|"maximum":([0-9]+),`)
+	var err error
+	out := re.ReplaceAllFunc(doc, func(m []byte) []byte {
+		sub := re.FindSubmatch(m)
+		n, perr := strconv.ParseInt(string(sub[1])+string(sub[2]), 10, 64)
+		if perr != nil {
+			err = perr
+			return m
+		}
+		if n >= sanityBound {
+			return nil
+		}
+		return m
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(out) {
+		return nil, errors.New("publish: result is not JSON")
+	}
+	return out, nil
 }
 
 // inline returns src, compacted, with every {"$ref": "#/$defs/NAME"} object

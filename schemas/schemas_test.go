@@ -750,3 +750,19 @@ func TestValidateOutputTypedValue(t *testing.T) {
 		t.Errorf("ValidateOutput(run, bad struct) = %v, want a wrapped *jsonschema.ValidationError", err)
 	}
 }
+
+// TestPublishedInputsLeaveSanityBoundsOut checks that the input schemas
+// clients are sent carry no "maximum" of sanityBound or more, while
+// arguments past such a bound are still refused.
+func TestPublishedInputsLeaveSanityBoundsOut(t *testing.T) {
+	for _, tool := range Tools() {
+		walk(decode(t, Input(tool)), "#", func(ptr string, obj map[string]any) {
+			if m, ok := obj["maximum"].(float64); ok && m >= sanityBound {
+				t.Errorf("%s %s: maximum %v published", tool, ptr, m)
+			}
+		})
+	}
+	if err := ValidateInput("run", map[string]any{"command": "true", "timeout": 1e12}); err == nil {
+		t.Error("run with timeout 1e12 validated; the unpublished bound must still hold")
+	}
+}

@@ -54,8 +54,7 @@ func definitions(svc *jobs.Service) []toolDef {
 	}
 	return []toolDef{
 		{newTool("run", "Run a command as a background job",
-			"Run a command as a durable background job; wait until it ends or a wait condition holds, "+
-				"then return state, exit code and output. The job outlives the call.",
+			"Run a command as a background job that outlives the call; wait until it ends or a wait condition holds; return its state and output.",
 			hints{destructive: true, openWorld: true}),
 			handle("run", svc.Run)},
 		{newTool("create", "Define a job without starting it",
