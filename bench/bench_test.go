@@ -160,6 +160,19 @@ func listing(b *testing.B, t *table, floor time.Duration, short bool) {
 	t.add("named run at 10 jobs, p50", ms(n10), "", "")
 	t.add("named run at 10 000 jobs, p50", ms(n10k), ratio(n10k, n10)+" of 10", "≤1.2× (goal 6)")
 	t.gross("named run at 10 000 / at 10", float64(n10k)/float64(n10), 50)
+
+	// The running-jobs cap counts the running jobs at every launch.
+	capped := func(st *jobstore.Store) time.Duration {
+		s, err := jobs.New(st, jobs.Options{Cwd: b.TempDir(), GC: &jobs.GCConfig{}, MaxRunning: 1000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		return p(samples(k, func() time.Duration { return runTrue(b, s, "") }), 50)
+	}
+	c10, c10k := capped(tinyStore), capped(bigStore)
+	t.add("run with a running-jobs cap at 10 jobs, p50", ms(c10), "", "")
+	t.add("run with a running-jobs cap at 10 000 jobs, p50", ms(c10k), ratio(c10k, c10)+" of 10", "no scan (goal 6)")
 }
 
 // mcpSuite measures through the built binary: run→exit over MCP stdio,
