@@ -90,6 +90,13 @@ func clientName(ctx context.Context, req mcp.CallToolRequest) string {
 // false when there is nothing to lower (no until, not a number, already
 // within limit, or arguments the handler will reject anyway).
 func capUntil(req mcp.CallToolRequest, limit time.Duration) (json.RawMessage, bool) {
+	// The decoded map answers the common case without re-reading the raw
+	// arguments, which can be megabytes of stdin.
+	if m, ok := req.Params.Arguments.(map[string]any); ok {
+		if u, isNum := m["until"].(float64); !isNum || u <= limit.Seconds() {
+			return nil, false
+		}
+	}
 	raw, err := rawArguments(req)
 	if err != nil {
 		return nil, false

@@ -46,7 +46,10 @@ func TestClientWaitCapsMiddleware(t *testing.T) {
 		})
 		req := mcp.CallToolRequest{}
 		req.Params.Name = c.tool
-		req.Params.Arguments = map[string]any{"ignored": "the raw arguments win"}
+		// As mcp-go hands them over: decoded, and the raw bytes.
+		var decoded map[string]any
+		_ = json.Unmarshal([]byte(c.args), &decoded)
+		req.Params.Arguments = decoded
 		req.Params.RawArguments = json.RawMessage(c.args)
 		if _, err := h(context.Background(), req); err != nil {
 			t.Fatal(err)
