@@ -58,6 +58,13 @@ func Input(tool string) json.RawMessage {
 	return slices.Clone(lookup(tool).published)
 }
 
+// Validated returns the input schema arguments are validated against: the
+// document Input publishes plus the bounds publish leaves out. The caller
+// owns the returned bytes.
+func Validated(tool string) json.RawMessage {
+	return slices.Clone(lookup(tool).input)
+}
+
 // Output returns the tool's output schema: a self-contained JSON document
 // whose references all point into its own "$defs". The caller owns the
 // returned bytes. Output panics on an unknown tool name, which is a
@@ -235,36 +242,42 @@ func briefen(src []byte, defs map[string][]byte) ([]byte, []string, error) {
 	return doc, top.Brief, nil
 }
 
+// publishDrop matches, with the comma or brace before it, the keywords publish
+// may leave out of an input schema: a "maximum" (its value is checked
+// against sanityBound), a lower bound of 0 or 1 or a "minLength" or
+// "minItems" of 1 (they only refuse nonsense such as a negative timeout or
+// an empty string), and a "pattern" (Codex strips patterns anyway; each
+// description states the format in words). Only a string value matches
+// "pattern", so a property named pattern is kept.
+var publishDrop = regexp.MustCompile(`([,{])"(maximum|minimum|minLength|minItems)":([0-9]+)|([,{])"pattern":"(?:[^"\\]|\\.)*"`)
+
 // sanityBound is the smallest "maximum" that publish leaves out: such
 // bounds (a year of seconds, 2^40 bytes, 2^53) only keep numbers from
 // overflowing, and no model needs them to call a tool well.
 const sanityBound = 31622400
 
-// publish returns doc, an assembled input schema, without every
-// "maximum" of sanityBound or more. Arguments are still validated against
-// doc, so the bounds hold; a model is only spared reading them.
+// publish returns doc, an assembled input schema, without the keywords
+// publishDrop matches, so that what a model reads is short. Arguments are
+// still validated against doc (Validated), so every bound holds.
 func publish(doc []byte) ([]byte, error) {
-	re := regexp.MustCompile(`,"maximum":([0-9]+)|"maximum":([0-9]+),`)
-	var err error
-	out := re.ReplaceAllFunc(doc, func(m []byte) []byte {
-		sub := re.FindSubmatch(m)
-		n, perr := strconv.ParseInt(string(sub[1])+string(sub[2]), 10, 64)
-		if perr != nil {
-			err = perr
-			return m
+	doc = publishDrop.ReplaceAllFunc(doc, func(m []byte) []byte {
+		sub := publishDrop.FindSubmatch(m)
+		if kw := string(sub[2]); kw != "" {
+			n, err := strconv.ParseInt(string(sub[3]), 10, 64)
+			if err != nil || kw == "maximum" && n < sanityBound || kw != "maximum" && n > 1 {
+				return m
+			}
 		}
-		if n >= sanityBound {
-			return nil
+		if m[0] == '{' {
+			return []byte("{") // its comma, if any, is cut below
 		}
-		return m
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if !json.Valid(out) {
+	doc = bytes.ReplaceAll(doc, []byte("{,"), []byte("{"))
+	if !json.Valid(doc) {
 		return nil, errors.New("publish: result is not JSON")
 	}
-	return out, nil
+	return doc, nil
 }
 
 // inline returns src, compacted, with every {"$ref": "#/$defs/NAME"} object

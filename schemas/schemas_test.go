@@ -277,7 +277,7 @@ func TestDraft7Compatible(t *testing.T) {
 		return sch
 	}
 	for _, tool := range Tools() {
-		in := compile(tool+".input.json", Input(tool))
+		in := compile(tool+".input.json", Validated(tool))
 		out := compile(tool+".output.json", Output(tool))
 		for _, tc := range inputCases {
 			if tc.tool != tool {
@@ -752,17 +752,35 @@ func TestValidateOutputTypedValue(t *testing.T) {
 }
 
 // TestPublishedInputsLeaveSanityBoundsOut checks that the input schemas
-// clients are sent carry no "maximum" of sanityBound or more, while
-// arguments past such a bound are still refused.
+// clients are sent carry no "maximum" of sanityBound or more, no lower
+// bound of 0 or 1 and no pattern, while arguments past such a bound are
+// still refused.
 func TestPublishedInputsLeaveSanityBoundsOut(t *testing.T) {
 	for _, tool := range Tools() {
 		walk(decode(t, Input(tool)), "#", func(ptr string, obj map[string]any) {
 			if m, ok := obj["maximum"].(float64); ok && m >= sanityBound {
 				t.Errorf("%s %s: maximum %v published", tool, ptr, m)
 			}
+			for _, kw := range []string{"minimum", "minLength", "minItems"} {
+				if m, ok := obj[kw].(float64); ok && m <= 1 {
+					t.Errorf("%s %s: %s %v published", tool, ptr, kw, m)
+				}
+			}
+			if p, ok := obj["pattern"].(string); ok {
+				t.Errorf("%s %s: pattern %q published", tool, ptr, p)
+			}
 		})
 	}
-	if err := ValidateInput("run", map[string]any{"command": "true", "timeout": 1e12}); err == nil {
-		t.Error("run with timeout 1e12 validated; the unpublished bound must still hold")
+	for _, args := range []map[string]any{
+		{"command": "true", "timeout": 1e12},
+		{"command": "true", "timeout": -1},
+		{"command": ""},
+	} {
+		if err := ValidateInput("run", args); err == nil {
+			t.Errorf("run %v validated; the unpublished bound must still hold", args)
+		}
+	}
+	if err := ValidateInput("observe", map[string]any{"job_id": "-x"}); err == nil {
+		t.Error("observe job_id -x validated; the unpublished pattern must still hold")
 	}
 }

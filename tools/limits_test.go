@@ -198,7 +198,7 @@ func TestSchemaAgreesWithJobs(t *testing.T) {
 		var in struct {
 			Properties map[string]map[string]any `json:"properties"`
 		}
-		dec := json.NewDecoder(bytes.NewReader(schemas.Input(lt.tool)))
+		dec := json.NewDecoder(bytes.NewReader(schemas.Validated(lt.tool)))
 		dec.UseNumber()
 		if err := dec.Decode(&in); err != nil {
 			t.Fatal(err)
