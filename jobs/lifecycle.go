@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -316,22 +317,41 @@ func (s *Service) launchAdmitted(id string, run int) error {
 	return err
 }
 
-// countRunning counts the store's running jobs (repairing lost ones).
+// countRunning counts the store's running jobs (repairing lost ones): the
+// jobs of the live supervisors this process sees whose state is running,
+// so a launch under a cap reads the running jobs, not every job.
 func (s *Service) countRunning() int {
-	entries, err := s.store.List(nil)
+	root, err := os.Stat(s.store.Root())
 	if err != nil {
 		return 0
 	}
+	seen := map[string]bool{}
 	n := 0
-	for _, e := range entries {
-		if e.State == nil || e.State.State != jobstore.StateRunning {
+	for _, dir := range supervisor.SupervisedJobDirs() {
+		id := filepath.Base(dir)
+		if seen[id] || !jobstore.ValidID(id) || !sameDir(filepath.Dir(dir), s.store.Root(), root) {
 			continue
 		}
-		if st, err := s.checkSupervisor(e.ID, e.State); err == nil && st.State == jobstore.StateRunning {
+		seen[id] = true
+		st, err := s.store.ReadState(id)
+		if err != nil || st.State != jobstore.StateRunning {
+			continue
+		}
+		if st, err := s.checkSupervisor(id, st); err == nil && st.State == jobstore.StateRunning {
 			n++
 		}
 	}
 	return n
+}
+
+// sameDir reports whether dir is the root, whose path is path and whose
+// file info is fi (another process may name it otherwise).
+func sameDir(dir, path string, fi os.FileInfo) bool {
+	if filepath.Clean(dir) == filepath.Clean(path) {
+		return true
+	}
+	other, err := os.Stat(dir)
+	return err == nil && os.SameFile(fi, other)
 }
 
 // Start starts a created job, then observes it.

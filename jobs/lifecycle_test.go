@@ -341,6 +341,28 @@ func TestMaxRunning(t *testing.T) {
 	}
 }
 
+// TestMaxRunningReadsRunningJobsOnly: the cap counts the jobs of live
+// supervisors, not every job: a launch under it leaves alone a job whose
+// state says running but whose supervisor is gone (a read of that job, by
+// list or observe, repairs it), and does not count it.
+func TestMaxRunningReadsRunningJobsOnly(t *testing.T) {
+	s := newService(t)
+	s.opt.MaxRunning = 1
+	s.gc.Auto = false // a collection reads every job, and repairs as it goes
+	// Made in the store directly: no wait of this service watches it.
+	lost := jobstore.NewID()
+	if err := s.store.Create(&jobstore.Meta{ID: lost, Command: []string{"true"}, Cwd: "/", CreatedAt: jobstore.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.WriteState(lost, &jobstore.State{State: jobstore.StateRunning, Run: 1}); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"true"}}})
+	if st, err := s.store.ReadState(lost); err != nil || st.State != jobstore.StateRunning {
+		t.Errorf("state of the lost job after a capped launch = %+v, %v; want it untouched (running)", st, err)
+	}
+}
+
 func TestLogLimit(t *testing.T) {
 	s := newService(t)
 	const limit = 1 << 20

@@ -37,6 +37,8 @@ type Options struct {
 	MaxUntil, RunUntil time.Duration
 	// MaxRunning, when positive, caps the jobs running at once in the
 	// store: a launch past it fails with invalid_state instead of starting.
+	// The running jobs are counted from the live supervisors this process
+	// sees in /proc, so the count reads the running jobs, not every job.
 	MaxRunning int
 	// Shell, when set, wraps one-element (shell command line) commands in
 	// place of /bin/sh -c; the command line is its last argument. It is

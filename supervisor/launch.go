@@ -24,6 +24,10 @@ const JobEnvVar = "AGENT_EXEC_JOB_ID"
 // ModeArg is the hidden first argument that puts the binary in supervise mode.
 const ModeArg = "supervise"
 
+// supervisorArgv0 is a supervisor's argv[0], how ps and [SupervisedJobDirs]
+// tell it.
+const supervisorArgv0 = "agent-exec-supervisor"
+
 // handshakeTimeout bounds the wait for a supervisor's first word. It is long
 // because a supervisor may first wait for its predecessor to let go of the
 // supervisor lock. A variable for tests.
@@ -52,7 +56,7 @@ func Launch(s *jobstore.Store, id string, run int) error {
 	}
 	defer r.Close()
 	cmd := exec.Command("/proc/self/exe", ModeArg, s.Dir(id), strconv.Itoa(run))
-	cmd.Args[0] = "agent-exec-supervisor"
+	cmd.Args[0] = supervisorArgv0
 	cmd.Env = supervisorEnv(os.Environ())
 	cmd.Dir = "/"
 	cmd.ExtraFiles = []*os.File{w} // fd 3 in the supervisor

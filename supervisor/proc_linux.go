@@ -202,3 +202,26 @@ func Descendants(pid int, start uint64) []int {
 	}
 	return descendants(pid)
 }
+
+// SupervisedJobDirs returns the job directories of the live supervisors
+// this process can see in /proc (its own user's, at least), read from
+// their command lines: a count of running jobs that costs the processes of
+// the machine, not the jobs of a root. A directory may appear twice (a
+// restart's old supervisor still exiting).
+func SupervisedJobDirs() []string {
+	pids, err := allPIDs()
+	if err != nil {
+		return nil
+	}
+	prefix := []byte(supervisorArgv0 + "\x00" + ModeArg + "\x00")
+	var out []string
+	for _, pid := range pids {
+		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		if err != nil || !bytes.HasPrefix(cmdline, prefix) {
+			continue
+		}
+		dir, _, _ := bytes.Cut(cmdline[len(prefix):], []byte{0})
+		out = append(out, string(dir))
+	}
+	return out
+}
