@@ -252,9 +252,10 @@ func briefen(src []byte, defs map[string][]byte) ([]byte, []string, error) {
 var publishDrop = regexp.MustCompile(`([,{])"(maximum|minimum|minLength|minItems)":([0-9]+)|([,{])"pattern":"(?:[^"\\]|\\.)*"`)
 
 // sanityBound is the smallest "maximum" that publish leaves out: such
-// bounds (a year of seconds, 2^40 bytes, 2^53) only keep numbers from
-// overflowing, and no model needs them to call a tool well.
-const sanityBound = 31622400
+// bounds (a port's 65535, an hour of idle_ms, a year of seconds, 2^53)
+// only keep numbers from overflowing or are said in the description's
+// words (max_bytes), and no model needs them in the schema.
+const sanityBound = 65535
 
 // publish returns doc, an assembled input schema, without the keywords
 // publishDrop matches, so that what a model reads is short. Arguments are
