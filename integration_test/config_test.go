@@ -29,7 +29,7 @@ func TestConfigFileInvalidStopsServer(t *testing.T) {
 	for _, c := range []struct{ text, where string }{
 		{"[gc]\nolder_than = \"soon\"\n", ":2: key gc.older_than"},
 		{"[mcp]\n\nmax_untill = 5\n", ":3: key mcp.max_untill: unknown key"},
-		{"[notify]\ncommand = \"x\"\n", ":1: key notify: unknown section"},
+		{"[notifications]\ncommand = \"x\"\n", ":1: key notifications: unknown section"},
 	} {
 		dir, file := configHome(t, c.text)
 		msg, refused := refusesToStart(t, "XDG_CONFIG_HOME="+dir)
