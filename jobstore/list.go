@@ -145,7 +145,9 @@ func (s *Store) Resolve(ref string) (string, error) {
 // holder's own creation would hold the name itself.
 func (s *Store) namedByIndex(name string, ids []string) (id string, ok bool) {
 	holder, complete, err := s.NameHolder(name)
-	if err != nil || !complete || holder == "" {
+	if err != nil || !complete || holder == "" || !s.Exists(holder) {
+		// Exists: the holder must still be a real directory of the root,
+		// not a symlink planted in its place (IDs skips those too).
 		return "", false
 	}
 	m, err := s.ReadMeta(holder)

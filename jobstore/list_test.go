@@ -343,3 +343,24 @@ func TestResolveByNameIndex(t *testing.T) {
 	}
 	check("holder gone", "web", idB)
 }
+
+// TestResolveByNameIndexRefusesSymlinkedHolder: a job directory replaced by
+// a symlink (to a copy elsewhere, with the same definition) is no job of
+// the root, even when the name index still names it.
+func TestResolveByNameIndexRefusesSymlinkedHolder(t *testing.T) {
+	s := newStore(t)
+	mustCreate(t, s, idA1, "planted")
+	if err := s.CompleteNameIndex(map[string]string{"planted": idA1}); err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(t.TempDir(), "copy")
+	if err := os.Rename(s.Dir(idA1), outside); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, s.Dir(idA1)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Resolve("planted"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Resolve(planted) = %q, %v; want ErrNotFound for a symlinked job directory", got, err)
+	}
+}
