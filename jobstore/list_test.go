@@ -342,6 +342,11 @@ func TestResolveByNameIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("holder gone", "web", idB)
+	// A symlink in the holder's place is no job: the scan answers.
+	if err := os.Symlink(s.Dir(idA1), s.Dir(idC)); err != nil {
+		t.Fatal(err)
+	}
+	check("holder a symlink", "web", idB)
 }
 
 // TestResolveByNameIndexRefusesSymlinkedHolder: a job directory replaced by
