@@ -154,11 +154,11 @@ func TestNotifyFinished(t *testing.T) {
 			if c.end != nil {
 				c.end(t, s, id)
 			}
-			ev := awaitNotified(t, s, id, supervisor.EventFinished, 1)
+			awaitNotified(t, s, id, supervisor.EventFinished, 1)
 			if c.name == "lost" {
 				s.Close() // the reader's delivery is in the background
 			}
-			ev = notifiedEvents(t, s, id, supervisor.EventFinished)
+			ev := notifiedEvents(t, s, id, supervisor.EventFinished)
 			if len(ev) != 1 {
 				t.Fatalf("%d deliveries recorded, want 1: %+v", len(ev), ev)
 			}
