@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/agent-exec/agent-exec/jobs"
-	"github.com/agent-exec/agent-exec/supervisor"
 )
 
 // detachKey is the byte that ends an attach, leaving the job running:
@@ -142,7 +141,7 @@ func (a *attachment) resizeToTerminal() {
 
 // draw paints the job's current screen so the person sees what is there
 // before new output arrives.
-func (a *attachment) draw(s *supervisor.Screen) {
+func (a *attachment) draw(s *jobs.Screen) {
 	if s == nil {
 		return
 	}

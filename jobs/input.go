@@ -107,13 +107,12 @@ func inputBytes(req *InputRequest) ([]byte, error) {
 // returns how many bytes of data the job took. The caller has checked that
 // the job is interactive.
 func (s *Service) Deliver(id string, data []byte, eof bool, cols, rows int) (int, error) {
-	resp, err := supervisor.Send(s.store.Dir(id), supervisor.Request{
-		Op: supervisor.OpInput, Data: data, EOF: eof, Cols: cols, Rows: rows,
-	}, supervisor.InputTimeout)
+	written, err := supervisor.Dial(s.store.Dir(id)).Input(data, eof, cols, rows)
 	if err == nil {
-		return resp.Written, nil
+		return written, nil
 	}
-	if resp != nil || errors.Is(err, supervisor.ErrNoSupervisor) {
+	var refused *supervisor.RefusedError
+	if errors.As(err, &refused) || errors.Is(err, supervisor.ErrNoSupervisor) {
 		// The supervisor answered no (the run is ending) or is gone.
 		if _, st, cerr := s.reconcile(id); cerr == nil && st.State != jobstore.StateRunning {
 			return 0, stateErr("job %s is %s: input goes to a running job", id, st.State)
@@ -128,7 +127,7 @@ type Terminal struct {
 	JobID      string
 	Cols, Rows int    // the size the job was defined with
 	Log        string // its output log
-	Screen     *supervisor.Screen
+	Screen     *Screen
 }
 
 // AttachTerminal resolves ref to a running tty job.
@@ -148,8 +147,8 @@ func (s *Service) AttachTerminal(ref string) (*Terminal, error) {
 		return nil, stateErr("job %s is %s: only a running job can be attached", id, st.State)
 	}
 	t := &Terminal{JobID: id, Cols: m.Cols, Rows: m.Rows, Log: s.store.Path(id, jobstore.OutputLog)}
-	if resp, err := supervisor.Send(s.store.Dir(id), supervisor.Request{Op: supervisor.OpScreen}, 5*time.Second); err == nil {
-		t.Screen = resp.Screen
+	if scr, err := supervisor.Dial(s.store.Dir(id)).Screen(); err == nil {
+		t.Screen = screenFrom(scr)
 	}
 	return t, nil
 }

@@ -423,9 +423,7 @@ func (s *Service) restart(ctx context.Context, typ, id string, sig syscall.Signa
 // fails the call at the send's deadline with supervisor_unresponsive: the
 // request stays queued in its socket.
 func (s *Service) stop(ctx context.Context, id string, sig syscall.Signal, grace float64) (*jobstore.State, bool, error) {
-	req := supervisor.Request{Op: supervisor.OpKill, Signal: int(sig), GraceMS: int64(grace * 1000)}
-	resp, sendErr := supervisor.Send(s.store.Dir(id), req, sendTimeout)
-	finished := sendErr == nil && resp.Finished
+	finished, sendErr := supervisor.Dial(s.store.Dir(id)).Kill(int(sig), graceDuration(grace), "")
 	if !finished {
 		detail := map[string]any{"signal": supervisor.SignalName(sig), "grace_s": grace}
 		if errors.Is(sendErr, supervisor.ErrNoAnswer) {
@@ -453,7 +451,13 @@ func (s *Service) stop(ctx context.Context, id string, sig syscall.Signal, grace
 }
 
 // sendTimeout bounds a kill request's round trip to the supervisor.
-const sendTimeout = 5 * time.Second
+const sendTimeout = supervisor.ControlTimeout
+
+// graceDuration is grace seconds as the whole milliseconds a kill request
+// carries.
+func graceDuration(grace float64) time.Duration {
+	return time.Duration(int64(grace*1000)) * time.Millisecond
+}
 
 // unresponsive is the error of a kill whose supervisor took the request
 // but did not answer.

@@ -3,7 +3,6 @@ package jobs
 import (
 	"io"
 	"os"
-	"time"
 
 	"github.com/agent-exec/agent-exec/jobstore"
 	"github.com/agent-exec/agent-exec/output"
@@ -18,14 +17,14 @@ const replayTail = 256 << 10
 // screenOf returns the screen of tty job m: the supervisor's live one while
 // the job runs, else the last screen of its latest run, drawn by replaying
 // the end of its output. Masked values are redacted on the screen too.
-func (s *Service) screenOf(m *jobstore.Meta, st *jobstore.State, log string) (*supervisor.Screen, error) {
+func (s *Service) screenOf(m *jobstore.Meta, st *jobstore.State, log string) (*Screen, error) {
 	if !m.TTY {
 		return nil, invalid("view", "job %s has no terminal: view screen is for jobs started with tty", m.ID)
 	}
-	var scr *supervisor.Screen
+	var scr *Screen
 	if st.State == jobstore.StateRunning {
-		if resp, err := supervisor.Send(s.store.Dir(m.ID), supervisor.Request{Op: supervisor.OpScreen}, 5*time.Second); err == nil {
-			scr = resp.Screen
+		if live, err := supervisor.Dial(s.store.Dir(m.ID)).Screen(); err == nil {
+			scr = screenFrom(live)
 		}
 	}
 	if scr == nil {
@@ -35,7 +34,7 @@ func (s *Service) screenOf(m *jobstore.Meta, st *jobstore.State, log string) (*s
 		}
 		// Only the lines that can still show are drawn: scrolling costs a
 		// redraw of the whole screen per line.
-		scr = supervisor.ScreenOf(screen.Render(screen.Tail(data, m.Rows), m.Cols, m.Rows))
+		scr = screenFrom(supervisor.ScreenOf(screen.Render(screen.Tail(data, m.Rows), m.Cols, m.Rows)))
 	}
 	red := output.NewRedactor(secrets(m)...)
 	for i, line := range scr.Lines {
@@ -43,6 +42,28 @@ func (s *Service) screenOf(m *jobstore.Meta, st *jobstore.State, log string) (*s
 	}
 	scr.Title = red.String(scr.Title)
 	return scr, nil
+}
+
+// Screen is what a person would see on a tty job's terminal: the screen
+// view of observe and what attach draws first.
+type Screen struct {
+	Cols   int      `json:"cols"`
+	Rows   int      `json:"rows"`
+	Lines  []string `json:"lines"` // Rows lines of text, trailing spaces trimmed
+	Cursor struct {
+		Row int `json:"row"` // 0-based
+		Col int `json:"col"`
+	} `json:"cursor"`
+	Title string `json:"title,omitempty"`
+	// AltScreen is true while a full-screen program uses the alternate screen.
+	AltScreen bool `json:"alt_screen,omitempty"`
+}
+
+// screenFrom converts a supervisor's screen to the tool's.
+func screenFrom(s *supervisor.Screen) *Screen {
+	out := &Screen{Cols: s.Cols, Rows: s.Rows, Lines: s.Lines, Title: s.Title, AltScreen: s.AltScreen}
+	out.Cursor.Row, out.Cursor.Col = s.Cursor.Row, s.Cursor.Col
+	return out
 }
 
 // readTail reads the last limit bytes of the log from offset from on.

@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/agent-exec/agent-exec/jobstore"
-	"github.com/agent-exec/agent-exec/supervisor"
 )
 
 // SchemaVersion is the envelope's schema_version.
@@ -170,7 +169,7 @@ type Envelope struct {
 	Wait   *WaitView   `json:"wait,omitempty"`
 	Output *OutputView `json:"output,omitempty"`
 	// observe with view screen
-	Screen *supervisor.Screen `json:"screen,omitempty"`
+	Screen *Screen `json:"screen,omitempty"`
 	// Waited, in a wait on several jobs, is each one's state, in the
 	// order given.
 	Waited []Summary `json:"waited,omitempty"`

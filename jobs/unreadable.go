@@ -39,8 +39,7 @@ func (s *Service) skipReason(e jobstore.Entry) string {
 // supervisor took the request and how many processes were stopped
 // directly. The caller holds the job lock.
 func (s *Service) stopUnreadable(id string, sig syscall.Signal, grace float64) (supervised bool, stopped int) {
-	req := supervisor.Request{Op: supervisor.OpKill, Signal: int(sig), GraceMS: int64(grace * 1000)}
-	if _, err := supervisor.Send(s.store.Dir(id), req, 5*time.Second); err == nil {
+	if _, err := supervisor.Dial(s.store.Dir(id)).Kill(int(sig), graceDuration(grace), ""); err == nil {
 		supervised = true
 		s.awaitSupervisorExit(id, seconds(grace)+stopSlack)
 	}

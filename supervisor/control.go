@@ -15,18 +15,18 @@ import (
 
 // Control operations.
 const (
-	OpPing   = "ping"   // is the supervisor there, and for which run
-	OpKill   = "kill"   // signal the whole tree, escalate to SIGKILL after GraceMS
-	OpInput  = "input"  // interactive jobs: resize to Cols×Rows, write Data, then EOF
-	OpScreen = "screen" // tty jobs: the rendered screen
+	opPing   = "ping"   // is the supervisor there, and for which run
+	opKill   = "kill"   // signal the whole tree, escalate to SIGKILL after GraceMS
+	opInput  = "input"  // interactive jobs: resize to Cols×Rows, write Data, then EOF
+	opScreen = "screen" // tty jobs: the rendered screen
 )
 
 // maxControlLine bounds one control message.
 const maxControlLine = 8 << 20 // room for a 1 MiB input, base64-encoded
 
-// Request is one message to a supervisor's control socket: a JSON object on
-// one line. The supervisor answers with one [Response] line.
-type Request struct {
+// request is one message to a supervisor's control socket: a JSON object on
+// one line. The supervisor answers with one [response] line.
+type request struct {
 	Op      string `json:"op"`
 	Signal  int    `json:"signal,omitempty"`   // kill: the first signal (default SIGTERM)
 	GraceMS int64  `json:"grace_ms,omitempty"` // kill: milliseconds before SIGKILL
@@ -37,8 +37,8 @@ type Request struct {
 	Rows    int    `json:"rows,omitempty"`
 }
 
-// Response answers a [Request].
-type Response struct {
+// response answers a [request].
+type response struct {
 	OK    bool   `json:"ok"`
 	Error string `json:"error,omitempty"`
 	Run   int    `json:"run,omitempty"`
@@ -75,9 +75,11 @@ var ErrNoSupervisor = errors.New("no supervisor is listening for this job")
 // or starved. The request stays queued and takes effect when it runs again.
 var ErrNoAnswer = errors.New("the supervisor took the request but did not answer in time")
 
-// Send delivers req to the supervisor of the job in dir and returns its
-// answer. It returns an error wrapping ErrNoSupervisor when nothing listens.
-func Send(dir string, req Request, timeout time.Duration) (*Response, error) {
+// send delivers req to the supervisor of the job in dir and returns its
+// answer. It returns an error wrapping ErrNoSupervisor when nothing listens,
+// ErrNoAnswer when no answer came in time, and a *RefusedError along with
+// the answer when the supervisor answered no.
+func send(dir string, req request, timeout time.Duration) (*response, error) {
 	d, err := openDir(dir)
 	if err != nil {
 		return nil, err
@@ -108,12 +110,12 @@ func Send(dir string, req Request, timeout time.Duration) (*Response, error) {
 		}
 		return nil, fmt.Errorf("control %s: read answer: %w", filepath.Base(dir), err)
 	}
-	var resp Response
+	var resp response
 	if err := json.Unmarshal(line, &resp); err != nil {
 		return nil, fmt.Errorf("control %s: decode answer: %w", filepath.Base(dir), err)
 	}
 	if !resp.OK {
-		return &resp, fmt.Errorf("control %s: %s", filepath.Base(dir), resp.Error)
+		return &resp, fmt.Errorf("control %s: %w", filepath.Base(dir), &RefusedError{Msg: resp.Error})
 	}
 	return &resp, nil
 }
@@ -145,8 +147,8 @@ func listenControl(dir string) (net.Listener, *os.File, error) {
 
 // decodeRequest reads one request line from r, at most maxControlLine
 // bytes; the buffer grows with the message, so a small request costs little.
-func decodeRequest(r io.Reader) (Request, error) {
-	var req Request
+func decodeRequest(r io.Reader) (request, error) {
+	var req request
 	line, err := bufio.NewReader(io.LimitReader(r, maxControlLine+1)).ReadBytes('\n')
 	if err != nil {
 		if errors.Is(err, io.EOF) && len(line) > maxControlLine {

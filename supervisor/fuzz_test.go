@@ -10,7 +10,7 @@ import (
 
 // FuzzDecodeRequest feeds arbitrary bytes to the control socket's message
 // decoder: it never panics, accepts only a line of at most maxControlLine
-// bytes (plus its newline) that is a JSON Request, and then decodes exactly
+// bytes (plus its newline) that is a JSON request, and then decodes exactly
 // what encoding/json makes of that first line.
 func FuzzDecodeRequest(f *testing.F) {
 	// An oversized line is refused however it ends; the fuzzer's inputs
@@ -61,9 +61,9 @@ func FuzzDecodeRequest(f *testing.F) {
 		if i > maxControlLine {
 			t.Fatalf("decodeRequest accepted a %d-byte line", i)
 		}
-		var want Request
+		var want request
 		if jerr := json.Unmarshal(data[:i+1], &want); jerr != nil {
-			t.Fatalf("decodeRequest(%q) = %+v, but the line is not a Request: %v", data, req, jerr)
+			t.Fatalf("decodeRequest(%q) = %+v, but the line is not a request: %v", data, req, jerr)
 		}
 		if !reflect.DeepEqual(req, want) {
 			t.Fatalf("decodeRequest(%q) = %+v, want %+v", data, req, want)

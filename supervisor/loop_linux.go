@@ -187,24 +187,24 @@ func (sv *super) signalTree(sig syscall.Signal) {
 // screen requests (which draw) on goroutines of their own.
 func (sv *super) dispatch(c ctlCall) {
 	switch c.req.Op {
-	case OpInput:
+	case opInput:
 		if resp, ok := sv.checkInput(); !ok {
 			c.reply <- resp
 			return
 		}
 		go func() { c.reply <- sv.handleInput(c.req) }()
-	case OpScreen:
+	case opScreen:
 		go func() { c.reply <- sv.handleScreen() }()
 	default:
 		c.reply <- sv.handle(c.req)
 	}
 }
 
-func (sv *super) handle(req Request) Response {
+func (sv *super) handle(req request) response {
 	switch req.Op {
-	case OpPing:
-		return Response{OK: true, Run: sv.run, PID: sv.mainPID}
-	case OpKill:
+	case opPing:
+		return response{OK: true, Run: sv.run, PID: sv.mainPID}
+	case opKill:
 		sig := syscall.Signal(req.Signal)
 		if sig == 0 {
 			sig = unix.SIGTERM
@@ -215,9 +215,9 @@ func (sv *super) handle(req Request) Response {
 		}
 		sv.log.Info("kill requested", "signal", SignalName(sig), "grace_ms", req.GraceMS)
 		sv.end(reason, sig, time.Duration(req.GraceMS)*time.Millisecond)
-		return Response{OK: true, Run: sv.run, PID: sv.mainPID}
+		return response{OK: true, Run: sv.run, PID: sv.mainPID}
 	default:
-		return Response{Error: "unknown op " + req.Op}
+		return response{Error: "unknown op " + req.Op}
 	}
 }
 

@@ -135,8 +135,8 @@ func (sv *super) drainTerminal() {
 }
 
 // checkInput says, on the loop, whether the job can take input now.
-func (sv *super) checkInput() (Response, bool) {
-	resp := Response{Run: sv.run, PID: sv.mainPID}
+func (sv *super) checkInput() (response, bool) {
+	resp := response{Run: sv.run, PID: sv.mainPID}
 	switch {
 	case sv.input == nil:
 		resp.Error = "the job was not started with tty or interactive: its stdin is not open"
@@ -151,10 +151,10 @@ func (sv *super) checkInput() (Response, bool) {
 // handleInput applies an input request: resize, write, eof. It runs on a
 // goroutine of its own (a write may wait for a job that does not read), one
 // request at a time.
-func (sv *super) handleInput(req Request) Response {
+func (sv *super) handleInput(req request) response {
 	sv.inputMu.Lock()
 	defer sv.inputMu.Unlock()
-	resp := Response{Run: sv.run, PID: sv.mainPID}
+	resp := response{Run: sv.run, PID: sv.mainPID}
 	if req.Cols > 0 || req.Rows > 0 {
 		if err := sv.input.resize(req.Cols, req.Rows); err != nil {
 			resp.Error = "resize: " + err.Error()
@@ -186,9 +186,9 @@ func (sv *super) handleInput(req Request) Response {
 	return resp
 }
 
-func (sv *super) handleScreen() Response {
+func (sv *super) handleScreen() response {
 	if sv.screen == nil {
-		return Response{Error: "no screen: the job was not started with tty"}
+		return response{Error: "no screen: the job was not started with tty"}
 	}
-	return Response{OK: true, Run: sv.run, PID: sv.mainPID, Screen: sv.screen.current()}
+	return response{OK: true, Run: sv.run, PID: sv.mainPID, Screen: sv.screen.current()}
 }

@@ -468,21 +468,21 @@ func (sv *super) event(name string, detail map[string]any) {
 
 // ctlCall is a control request on its way to the loop.
 type ctlCall struct {
-	req   Request
-	reply chan Response
+	req   request
+	reply chan response
 }
 
 // afterRun answers a request that came once the run was over: nothing is
 // left to act on. A kill is answered ok and Finished (nothing was sent);
 // input and screen requests fail, so nobody is told that input was taken.
-func afterRun(req Request) Response {
+func afterRun(req request) response {
 	switch req.Op {
-	case OpPing:
-		return Response{OK: true}
-	case OpKill:
-		return Response{OK: true, Finished: true}
+	case opPing:
+		return response{OK: true}
+	case opKill:
+		return response{OK: true, Finished: true}
 	}
-	return Response{Error: "the run has ended"}
+	return response{Error: msgRunEnded}
 }
 
 // serveControl answers control connections until ln is closed. Requests
@@ -503,11 +503,11 @@ func serveControl(ln net.Listener, calls chan<- ctlCall, done <-chan struct{}) {
 			defer conn.Close()
 			_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 			req, err := decodeRequest(conn)
-			var resp Response
+			var resp response
 			if err != nil {
-				resp = Response{Error: err.Error()}
+				resp = response{Error: err.Error()}
 			} else {
-				c := ctlCall{req: req, reply: make(chan Response, 1)}
+				c := ctlCall{req: req, reply: make(chan response, 1)}
 				select {
 				case calls <- c:
 					resp = <-c.reply

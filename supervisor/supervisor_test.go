@@ -211,27 +211,35 @@ func TestControlSocketPathIsShort(t *testing.T) {
 	go serveControl(ln, calls, done)
 	go func() {
 		c := <-calls
-		c.reply <- Response{OK: true, Run: 7}
+		c.reply <- response{OK: true, Run: 7}
 	}()
-	resp, err := Send(long, Request{Op: OpPing}, 5*time.Second)
-	if err != nil || resp.Run != 7 {
-		t.Fatalf("Send = %+v, %v", resp, err)
+	c := Dial(long)
+	if run, _, err := c.Ping(); err != nil || run != 7 {
+		t.Fatalf("Ping = %d, %v; want run 7", run, err)
 	}
 	close(done)
 	// After the run: a kill sends nothing and says so; input is refused.
-	if resp, err := Send(long, Request{Op: OpKill}, 5*time.Second); err != nil || !resp.OK || !resp.Finished {
-		t.Fatalf("kill after the run = %+v, %v; want ok and finished at once", resp, err)
+	if finished, err := c.Kill(0, 0, ""); err != nil || !finished {
+		t.Fatalf("kill after the run = %v, %v; want finished at once", finished, err)
 	}
-	if resp, err := Send(long, Request{Op: OpInput, Data: []byte("x")}, 5*time.Second); err == nil || resp == nil || resp.OK || resp.Written != 0 {
-		t.Fatalf("input after the run = %+v, %v; want refused", resp, err)
+	var refused *RefusedError
+	if n, err := c.Input([]byte("x"), false, 0, 0); !errors.As(err, &refused) || !errors.Is(err, ErrRunEnded) || n != 0 {
+		t.Fatalf("input after the run = %d, %v; want refused with ErrRunEnded", n, err)
 	}
-	if resp, err := Send(long, Request{Op: OpScreen}, 5*time.Second); err == nil || resp == nil || resp.OK {
-		t.Fatalf("screen after the run = %+v, %v; want refused", resp, err)
+	if err := c.Resize(80, 24); !errors.Is(err, ErrRunEnded) {
+		t.Fatalf("resize after the run = %v; want ErrRunEnded", err)
+	}
+	scr, err := c.Screen()
+	if !errors.As(err, &refused) || !errors.Is(err, ErrRunEnded) || scr != nil {
+		t.Fatalf("screen after the run = %+v, %v; want refused with ErrRunEnded", scr, err)
+	}
+	if errors.Is(err, ErrNoSupervisor) || errors.Is(err, ErrNoAnswer) || refused.Msg != "the run has ended" {
+		t.Fatalf("refusal = %v (%q); want only a refusal", err, refused.Msg)
 	}
 	ln.Close()
 	os.Remove(filepath.Join(long, jobstore.ControlSocket))
-	if _, err := Send(long, Request{Op: OpPing}, time.Second); !errors.Is(err, ErrNoSupervisor) {
-		t.Fatalf("Send with no listener = %v, want ErrNoSupervisor", err)
+	if _, _, err := c.Ping(); !errors.Is(err, ErrNoSupervisor) || errors.As(err, &refused) {
+		t.Fatalf("Ping with no listener = %v, want ErrNoSupervisor", err)
 	}
 }
 
