@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/agent-exec/agent-exec/config"
@@ -98,7 +99,7 @@ func configVerb(_ context.Context, inv *invocation, args []string) int {
 	}
 	v := configView{File: cfg.File, Settings: cfg.Entries()}
 	if cfg.File == "" {
-		v.Searched = config.DefaultPath(nil) // none there; where one would be read
+		v.Searched = config.DefaultPath(os.Getenv) // none there; where one would be read
 		if inv.globals.config != "" {
 			v.Searched = inv.globals.config
 		}

@@ -178,3 +178,21 @@ func TestDeleteVerbByFilters(t *testing.T) {
 		t.Errorf("delete JOB --tag other (it is tagged ci) = %+v, want it kept", env.Bulk)
 	}
 }
+
+// Without a configuration file, config shows the defaults and where a file
+// would be read from.
+func TestConfigVerbWithoutFile(t *testing.T) {
+	xdg := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", xdg)
+	r := agentExec(t, t.TempDir(), 0, "config")
+	var v struct {
+		File     string `json:"file"`
+		Searched string `json:"searched"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+		t.Fatalf("config printed %q: %v", r.stdout, err)
+	}
+	if want := filepath.Join(xdg, "agent-exec", "config.toml"); v.File != "" || v.Searched != want {
+		t.Errorf("config = file %q, searched %q; want no file, searched %s", v.File, v.Searched, want)
+	}
+}
