@@ -97,23 +97,11 @@ func run(ctx context.Context, args []string, s stdio) int {
 	root := ""
 	for {
 		// --root and the globals, in any order, before the verb.
-		r, rest, err := leadingRoot(args)
+		rest, err := takeRootAndGlobals(args, true, &root, &g)
 		if err != nil {
 			fmt.Fprintln(s.err, "agent-exec:", err)
 			return exitUsage
 		}
-		if r != "" {
-			root = r
-		}
-		more, rest, err := splitGlobals(rest, true)
-		if err != nil {
-			fmt.Fprintln(s.err, "agent-exec:", err)
-			return exitUsage
-		}
-		if more.config != "" {
-			g.config = more.config
-		}
-		g.noAutoGC = g.noAutoGC || more.noAutoGC
 		if len(rest) == len(args) {
 			break
 		}
@@ -132,23 +120,11 @@ func run(ctx context.Context, args []string, s stdio) int {
 		return versionVerb(s, rest)
 	case "mcp":
 		// mcp takes its own flags (--http …) and --root, which may follow it.
-		r, rest, err := splitRoot(rest)
+		rest, err := takeRootAndGlobals(rest, false, &root, &g)
 		if err != nil {
 			fmt.Fprintln(s.err, "agent-exec:", err)
 			return exitUsage
 		}
-		if r != "" {
-			root = r
-		}
-		more, rest, err := splitGlobals(rest, false)
-		if err != nil {
-			fmt.Fprintln(s.err, "agent-exec:", err)
-			return exitUsage
-		}
-		if more.config != "" {
-			g.config = more.config
-		}
-		g.noAutoGC = g.noAutoGC || more.noAutoGC
 		return runMCP(root, g, rest)
 	}
 	cmd, ok := verbs[verb]
@@ -157,6 +133,33 @@ func run(ctx context.Context, args []string, s stdio) int {
 		return exitUsage
 	}
 	return cmd(ctx, &invocation{root: root, globals: g, stdio: s}, rest)
+}
+
+// takeRootAndGlobals takes --root and the globals (--config, --no-auto-gc)
+// out of args: only those before the first other argument when leading,
+// else anywhere before a "--". A --root or --config found replaces *root or
+// g's; --no-auto-gc, once given, stays. It returns the other arguments.
+func takeRootAndGlobals(args []string, leading bool, root *string, g *globals) ([]string, error) {
+	split := splitRoot
+	if leading {
+		split = leadingRoot
+	}
+	r, rest, err := split(args)
+	if err != nil {
+		return nil, err
+	}
+	if r != "" {
+		*root = r
+	}
+	more, rest, err := splitGlobals(rest, leading)
+	if err != nil {
+		return nil, err
+	}
+	if more.config != "" {
+		g.config = more.config
+	}
+	g.noAutoGC = g.noAutoGC || more.noAutoGC
+	return rest, nil
 }
 
 // leadingRoot takes the global --root flag from before the verb. A --root
