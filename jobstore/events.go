@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Event is one line of events.ndjson.
@@ -19,9 +21,8 @@ type Event struct {
 	Detail map[string]any `json:"detail,omitempty"`
 }
 
-// AppendEvent appends one event to job id's event log. Each event is a
-// single write on an O_APPEND file, so concurrent writers never interleave
-// within a line.
+// AppendEvent appends one event to job id's event log (see
+// [AppendEventAt]).
 func (s *Store) AppendEvent(id string, e Event) error {
 	if !ValidID(id) {
 		return fmt.Errorf("append event: %w: %q", ErrInvalidRef, id)
@@ -32,23 +33,64 @@ func (s *Store) AppendEvent(id string, e Event) error {
 	return nil
 }
 
-// AppendEventAt appends e to the event log at path in one write: for a
-// job that is not in the store yet (see [Store.CreateLocked]).
+// AppendEventAt appends e as one line to the event log at path (also for a
+// job that is not in the store yet, see [Store.CreateLocked]); e.Time, when
+// zero, is stamped when the line is written.
+//
+// Writers are several processes (the launcher, the supervisor, readers that
+// record a lost supervisor or a kill request, notification claims), so the
+// append is made under an exclusive flock on the log itself, held from
+// before the time is stamped until the line is written. O_APPEND alone
+// would keep whole writes from interleaving on local filesystems in
+// practice (Linux holds the inode's lock across one write(2)), but POSIX
+// does not promise it for regular files, a short write is finished by a
+// second one that another writer can precede, and the times would not
+// follow the lines' order. Under the lock a job's lines are whole, never
+// interleaved, and their times never decrease (the clock permitting).
+// A failed write is cut back off, and a line left unfinished by a writer
+// that died mid-write is ended first, so one torn line never swallows the
+// next event; readers skip a line that does not parse. The lock is only
+// taken for the write: readers never take it.
 func AppendEventAt(path string, e Event) error {
-	if e.Time.IsZero() {
+	stamp := e.Time.IsZero()
+	if stamp {
 		e.Time = Now()
 	}
-	b, err := json.Marshal(e)
+	line, err := json.Marshal(e) // before the file is made: a bad detail writes nothing
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
 	}
-	b = append(b, '\n')
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
 	}
+	defer f.Close() // releases the lock
+	if err := Flock(f, unix.LOCK_EX); err != nil {
+		return fmt.Errorf("append event: lock: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("append event: %w", err)
+	}
+	var b []byte
+	if size := fi.Size(); size > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, size-1); err != nil {
+			return fmt.Errorf("append event: %w", err)
+		}
+		if last[0] != '\n' {
+			b = append(b, '\n') // end the torn line of a writer that died
+		}
+	}
+	if stamp {
+		e.Time = Now()
+		if line, err = json.Marshal(e); err != nil {
+			return fmt.Errorf("encode event: %w", err)
+		}
+	}
+	b = append(append(b, line...), '\n')
 	if _, err := f.Write(b); err != nil {
-		f.Close()
+		_ = f.Truncate(fi.Size()) // leave no part of the line behind
 		return fmt.Errorf("append event: %w", err)
 	}
 	return f.Close()

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -134,36 +136,95 @@ func TestAppendEventSymlinkNotFollowed(t *testing.T) {
 	}
 }
 
+// appendHelperEnv makes the test binary a writer of events (see
+// appendEvents).
+const appendHelperEnv = "JOBSTORE_APPEND_EVENTS"
+
+// appendEvents appends, for spec "PATH WRITER COUNT PAD", COUNT tick
+// events of run WRITER with a pad of PAD bytes to the event log at PATH,
+// once a line arrives on its standard input (so that every writer starts
+// together). It returns the process's exit status.
+func appendEvents(spec string) int {
+	var path string
+	var writer, count, pad int
+	if _, err := fmt.Sscanf(spec, "%s %d %d %d", &path, &writer, &count, &pad); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		return 2
+	}
+	p := strings.Repeat("p", pad)
+	for i := range count {
+		if err := AppendEventAt(path, Event{Event: "tick", Run: writer, Detail: map[string]any{"i": i, "pad": p}}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// TestAppendEventConcurrent: writers in several processes, and several
+// goroutines of this one, append to one log at once, with lines longer
+// than PIPE_BUF and than a page: every line is whole, each writer's lines
+// are in its order, and times never decrease down the file (they are
+// stamped under the lock).
 func TestAppendEventConcurrent(t *testing.T) {
-	const goroutines, perG = 8, 100
+	const procs, goroutines, perWriter, padLen = 3, 4, 100, 6000
 	s := newStore(t)
 	id := mustCreate(t, s, "", "").ID
-	pad := strings.Repeat("p", 2048) // long lines make interleaving visible
+	path := s.Path(id, EventsFile)
+	pad := strings.Repeat("p", padLen) // long lines make interleaving visible
+	var cmds []*exec.Cmd
+	var gos []io.WriteCloser
+	for w := range procs {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d %d %d", appendHelperEnv, path, goroutines+w+1, perWriter, padLen))
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, gos = append(cmds, cmd), append(gos, in)
+	}
+	start := make(chan struct{})
 	var wg sync.WaitGroup
-	errs := make(chan error, goroutines*perG)
+	errs := make(chan error, goroutines*perWriter)
 	for g := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range perG {
+		wg.Go(func() {
+			<-start
+			for i := range perWriter {
 				e := Event{Event: "tick", Run: g + 1, Detail: map[string]any{"i": i, "pad": pad}}
 				if err := s.AppendEvent(id, e); err != nil {
 					errs <- fmt.Errorf("AppendEvent(goroutine %d, %d) error = %v, want nil", g, i, err)
 				}
 			}
-		}()
+		})
 	}
+	for _, in := range gos {
+		io.WriteString(in, "go\n")
+		in.Close()
+	}
+	close(start)
 	wg.Wait()
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("writer process %d: %v", i, err)
+		}
+	}
 	close(errs)
 	for err := range errs {
 		t.Error(err)
 	}
 	evs, _ := readEvents(t, s, id)
-	if len(evs) != goroutines*perG {
-		t.Fatalf("events.ndjson has %d lines, want %d", len(evs), goroutines*perG)
+	if want := (goroutines + procs) * perWriter; len(evs) != want {
+		t.Fatalf("events.ndjson has %d lines, want %d", len(evs), want)
 	}
 	seen := make(map[[2]int]bool)
-	next := make(map[int]int) // per goroutine, the next i expected
+	next := make(map[int]int) // per writer, the next i expected
 	for n, e := range evs {
 		i, ok := e.Detail["i"].(float64)
 		if e.Event != "tick" || !ok || e.Detail["pad"] != pad {
@@ -171,13 +232,48 @@ func TestAppendEventConcurrent(t *testing.T) {
 		}
 		key := [2]int{e.Run, int(i)}
 		if seen[key] {
-			t.Fatalf("line %d repeats goroutine %d event %d", n+1, e.Run-1, int(i))
+			t.Fatalf("line %d repeats writer %d event %d", n+1, e.Run, int(i))
 		}
 		seen[key] = true
 		if int(i) != next[e.Run] {
-			t.Errorf("line %d: goroutine %d event %d, want %d (each writer's events in order)", n+1, e.Run-1, int(i), next[e.Run])
+			t.Errorf("line %d: writer %d event %d, want %d (each writer's events in order)", n+1, e.Run, int(i), next[e.Run])
 		}
 		next[e.Run] = int(i) + 1
+		if n > 0 && e.Time.Before(evs[n-1].Time.Time) {
+			t.Errorf("line %d: time %v before the previous line's %v", n+1, e.Time, evs[n-1].Time)
+		}
 	}
-	checkMode(t, s.Path(id, EventsFile), 0o600)
+	checkMode(t, path, 0o600)
+}
+
+// TestAppendEventAfterTornLine: a line left unfinished (its writer died
+// mid-write) is ended before the next event, so that event stays a line of
+// its own.
+func TestAppendEventAfterTornLine(t *testing.T) {
+	s := newStore(t)
+	id := mustCreate(t, s, "", "").ID
+	if err := s.AppendEvent(id, Event{Event: "started", Run: 1}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(s.Path(id, EventsFile), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"time":"2026-01-02T03:04:05.678Z","eve`)
+	f.Close()
+	if err := s.AppendEvent(id, Event{Event: "exited", Run: 1}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(s.Path(id, EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("events.ndjson = %q, want 3 lines (started, the torn one, exited)", b)
+	}
+	var e Event
+	if err := json.Unmarshal([]byte(lines[2]), &e); err != nil || e.Event != "exited" {
+		t.Errorf("last line = %q (%v), want the exited event whole", lines[2], err)
+	}
 }
