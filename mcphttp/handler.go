@@ -32,6 +32,7 @@ type handler struct {
 	tokenSum [sha256.Size]byte
 	sessions *sessions
 	calls    inFlight
+	requests pendingRequests // requests in flight, so a cancelled one goes unanswered
 	mcp      *server.StreamableHTTPServer
 
 	bodyTimeout  time.Duration // bodyTimeout; shorter in tests
@@ -114,8 +115,9 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveMCP applies the session and body limits, then hands the request
-// to mcp-go.
+// serveMCP applies the session and body limits, keeps track of the
+// requests in flight so that a cancelled one goes unanswered, then hands
+// the request to mcp-go.
 func (h *handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 	sid := r.Header.Get(server.HeaderKeySessionID)
 	switch {
@@ -133,7 +135,8 @@ func (h *handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
-		if isInitialize(body) {
+		msg, parsed := parseMessage(body)
+		if parsed && msg.Method == "initialize" {
 			if !h.sessions.admit() {
 				w.Header().Set("Retry-After", "60")
 				h.refuse(w, r, http.StatusServiceUnavailable, "too many sessions")
@@ -146,6 +149,16 @@ func (h *handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 		r.ContentLength = int64(len(body))
 		h.calls.enter()
 		defer h.calls.leave()
+		if parsed && sid != "" {
+			switch {
+			case msg.Method == "notifications/cancelled" && len(msg.Params.RequestID) > 0:
+				h.requests.cancel(requestKey{sid, compactJSON(msg.Params.RequestID)})
+			case msg.isRequest():
+				req := h.requests.add(requestKey{sid, compactJSON(msg.ID)})
+				defer h.requests.remove(req)
+				w = &unanswered{ResponseWriter: w, req: req, log: h.cfg.Log}
+			}
+		}
 	}
 	h.mcp.ServeHTTP(w, r)
 	if id := w.Header().Get(server.HeaderKeySessionID); opening && id != "" {
@@ -183,15 +196,6 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 		return nil, false
 	}
 	return body, true
-}
-
-// isInitialize reports whether body is an initialize request, the one
-// that opens a session.
-func isInitialize(body []byte) bool {
-	var m struct {
-		Method string `json:"method"`
-	}
-	return json.Unmarshal(body, &m) == nil && m.Method == "initialize"
 }
 
 // authorized reports whether r carries exactly one Authorization header

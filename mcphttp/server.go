@@ -22,7 +22,8 @@
 // timeouts; open connections are capped. Serve shuts down gracefully when
 // its context ends: the listener closes, the tool calls in flight are
 // answered (their waits end early, see EndWaitsWhen), then every session
-// closes. Nothing here stops a job.
+// closes. A request its client cancels (notifications/cancelled) gets no
+// response (see cancel.go). Nothing here stops a job.
 package mcphttp
 
 import (
