@@ -35,7 +35,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 )
@@ -51,8 +50,10 @@ func Tools() []string {
 	return slices.Clone(tools)
 }
 
-// Input returns the tool's input schema: a self-contained JSON document
-// without any "$ref". The caller owns the returned bytes. Input panics on
+// Input returns the tool's input schema as clients are sent it: a
+// self-contained JSON document without any "$ref", bounds or patterns,
+// brief arguments reduced to their type and values, and definitions
+// replaced by their "x-published" form. The caller owns the returned bytes. Input panics on
 // an unknown tool name, which is a programming error.
 func Input(tool string) json.RawMessage {
 	return slices.Clone(lookup(tool).published)
@@ -131,12 +132,13 @@ func assembleAll(fsys embed.FS) (map[string]*toolDocs, error) {
 		return nil, fmt.Errorf("decode defs.json: %w", err)
 	}
 	defs := make(map[string][]byte, len(file.Defs))
+	pubDefs := make(map[string][]byte, len(file.Defs))
 	for name, def := range file.Defs {
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, def); err != nil {
 			return nil, fmt.Errorf("compact def %s: %w", name, err)
 		}
-		defs[name] = buf.Bytes()
+		defs[name], pubDefs[name] = splitPublished(buf.Bytes())
 	}
 
 	m := make(map[string]*toolDocs, len(tools))
@@ -146,14 +148,18 @@ func assembleAll(fsys embed.FS) (map[string]*toolDocs, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s input: %w", tool, err)
 		}
-		in, d.brief, err = briefen(in, defs)
+		in, short, brief, err := briefen(in, defs)
 		if err != nil {
 			return nil, fmt.Errorf("%s.input.json: %w", tool, err)
 		}
+		d.brief = brief
 		if d.input, err = inline(in, defs); err != nil {
 			return nil, fmt.Errorf("%s.input.json: %w", tool, err)
 		}
-		if d.published, err = publish(d.input); err != nil {
+		if short, err = inline(short, pubDefs); err != nil {
+			return nil, fmt.Errorf("%s.input.json: %w", tool, err)
+		}
+		if d.published, err = publish(short); err != nil {
 			return nil, fmt.Errorf("%s.input.json: %w", tool, err)
 		}
 		out, err := fsys.ReadFile(tool + ".output.json")
@@ -183,6 +189,23 @@ func assembleAll(fsys embed.FS) (map[string]*toolDocs, error) {
 	return m, nil
 }
 
+// publishedKey, as a definition's last key, holds the shorter form of the
+// definition that published input schemas carry instead (a nested object
+// said in words, say); arguments are validated against the definition
+// without it.
+const publishedKey = `,"x-published":`
+
+// splitPublished returns def, a compacted definition, without its
+// publishedKey, and the form to publish: that key's value, or def itself
+// when it has none.
+func splitPublished(def []byte) (validated, published []byte) {
+	i := bytes.LastIndex(def, []byte(publishedKey))
+	if i < 0 || !json.Valid(def[i+len(publishedKey):len(def)-1]) {
+		return def, def
+	}
+	return append(slices.Clone(def[:i]), '}'), def[i+len(publishedKey) : len(def)-1]
+}
+
 // Brief returns the arguments of tool that its input schema publishes
 // without a description, to keep what a model is sent small: the tool's
 // description must say they are as in run.
@@ -190,14 +213,22 @@ func Brief(tool string) []string {
 	return slices.Clone(lookup(tool).brief)
 }
 
+// briefKeep are the keywords a brief argument is published with: its
+// type and its values, what a model needs to write one; the rest (the
+// description, a default, bounds, a nested object's fields) is said in
+// run's schema, which the tool's description points to.
+var briefKeep = []string{"type", "enum", "items", "oneOf"}
+
 // briefen applies a tool input file's top-level "x-brief" (a list of
 // argument names, each written as a bare {"$ref": ...}): it removes the
 // key and replaces each such reference by the definition without its
-// description. It returns src compacted, and the names.
-func briefen(src []byte, defs map[string][]byte) ([]byte, []string, error) {
+// description (in full, the document arguments are validated against) or
+// reduced to briefKeep (short, the document publish starts from). It
+// returns both compacted, and the names.
+func briefen(src []byte, defs map[string][]byte) (full, short []byte, names []string, err error) {
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, src); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	doc := buf.Bytes()
 	var top struct {
@@ -205,70 +236,70 @@ func briefen(src []byte, defs map[string][]byte) ([]byte, []string, error) {
 		Properties map[string]json.RawMessage `json:"properties"`
 	}
 	if err := json.Unmarshal(doc, &top); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if top.Brief == nil {
-		return doc, nil, nil
+		return doc, doc, nil, nil
 	}
 	key, _ := json.Marshal(top.Brief)
 	needle := append([]byte(`,"x-brief":`), key...)
 	if !bytes.Contains(doc, needle) {
-		return nil, nil, errors.New(`"x-brief" must be a top-level key after "properties"`)
+		return nil, nil, nil, errors.New(`"x-brief" must be a top-level key after "properties"`)
 	}
-	doc = bytes.Replace(doc, needle, nil, 1)
+	full = bytes.Replace(doc, needle, nil, 1)
+	short = slices.Clone(full)
 	for _, name := range top.Brief {
 		var ref struct {
 			Ref string `json:"$ref"`
 		}
 		if err := json.Unmarshal(top.Properties[name], &ref); err != nil || ref.Ref == "" {
-			return nil, nil, fmt.Errorf("x-brief: %s is not a property written as a bare $ref", name)
+			return nil, nil, nil, fmt.Errorf("x-brief: %s is not a property written as a bare $ref", name)
 		}
 		def, ok := defs[strings.TrimPrefix(ref.Ref, defsPrefix)]
 		if !ok {
-			return nil, nil, fmt.Errorf("x-brief: %s: unknown reference %q", name, ref.Ref)
+			return nil, nil, nil, fmt.Errorf("x-brief: %s: unknown reference %q", name, ref.Ref)
 		}
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(def, &m); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		delete(m, "description")
 		bare, err := json.Marshal(m)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
+		}
+		for k := range m {
+			if !slices.Contains(briefKeep, k) {
+				delete(m, k)
+			}
+		}
+		kept, err := json.Marshal(m)
+		if err != nil {
+			return nil, nil, nil, err
 		}
 		old := []byte(`"` + name + `":{"$ref":"` + ref.Ref + `"}`)
-		doc = bytes.Replace(doc, old, append([]byte(`"`+name+`":`), bare...), 1)
+		full = bytes.Replace(full, old, append([]byte(`"`+name+`":`), bare...), 1)
+		short = bytes.Replace(short, old, append([]byte(`"`+name+`":`), kept...), 1)
 	}
-	return doc, top.Brief, nil
+	return full, short, top.Brief, nil
 }
 
-// publishDrop matches, with the comma or brace before it, the keywords publish
-// may leave out of an input schema: a "maximum" (its value is checked
-// against sanityBound), a lower bound of 0 or 1 or a "minLength" or
-// "minItems" of 1 (they only refuse nonsense such as a negative timeout or
-// an empty string), and a "pattern" (Codex strips patterns anyway; each
-// description states the format in words). Only a string value matches
-// "pattern", so a property named pattern is kept.
-var publishDrop = regexp.MustCompile(`([,{])"(maximum|minimum|minLength|minItems)":([0-9]+)|([,{])"pattern":"(?:[^"\\]|\\.)*"`)
-
-// sanityBound is the smallest "maximum" that publish leaves out: such
-// bounds (a port's 65535, an hour of idle_ms, a year of seconds, 2^53)
-// only keep numbers from overflowing or are said in the description's
-// words (max_bytes), and no model needs them in the schema.
-const sanityBound = 65535
+// publishDrop matches, with the comma or brace before it, the keywords
+// publish leaves out of an input schema: every bound ("maximum",
+// "minimum", "maxItems", "minItems", "maxLength", "minLength") and every
+// "pattern". Codex strips them anyway, so each description states in
+// words the limits a model must know (TestInputDocuments holds it to
+// that); the others (a port's 65535, 2^53, a name's pattern) only refuse
+// nonsense or overflow. Only a string value matches "pattern", so a
+// property named pattern is kept.
+var publishDrop = regexp.MustCompile(`([,{])"(maximum|minimum|maxItems|minItems|maxLength|minLength)":-?[0-9]+|([,{])"pattern":"(?:[^"\\]|\\.)*"`)
 
 // publish returns doc, an assembled input schema, without the keywords
 // publishDrop matches, so that what a model reads is short. Arguments are
-// still validated against doc (Validated), so every bound holds.
+// still validated against the full document (Validated), so every bound
+// holds.
 func publish(doc []byte) ([]byte, error) {
 	doc = publishDrop.ReplaceAllFunc(doc, func(m []byte) []byte {
-		sub := publishDrop.FindSubmatch(m)
-		if kw := string(sub[2]); kw != "" {
-			n, err := strconv.ParseInt(string(sub[3]), 10, 64)
-			if err != nil || kw == "maximum" && n < sanityBound || kw != "maximum" && n > 1 {
-				return m
-			}
-		}
 		if m[0] == '{' {
 			return []byte("{") // its comma, if any, is cut below
 		}

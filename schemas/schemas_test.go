@@ -751,18 +751,53 @@ func TestValidateOutputTypedValue(t *testing.T) {
 	}
 }
 
-// TestPublishedInputsLeaveSanityBoundsOut checks that the input schemas
-// clients are sent carry no "maximum" of sanityBound or more, no lower
-// bound of 0 or 1 and no pattern, while arguments past such a bound are
-// still refused.
-func TestPublishedInputsLeaveSanityBoundsOut(t *testing.T) {
+// mustProp returns the published property name of tool.
+func mustProp(t *testing.T, tool, name string) map[string]any {
+	t.Helper()
+	var doc struct {
+		Properties map[string]map[string]any `json:"properties"`
+	}
+	if err := json.Unmarshal(Input(tool), &doc); err != nil {
+		t.Fatal(err)
+	}
+	p, ok := doc.Properties[name]
+	if !ok {
+		t.Fatalf("%s has no argument %s", tool, name)
+	}
+	return p
+}
+
+// TestPublishedForms: a definition's x-published form replaces it in the
+// published documents only, and the key itself is in neither.
+func TestPublishedForms(t *testing.T) {
+	for _, tool := range Tools() {
+		for _, doc := range [][]byte{Input(tool), Validated(tool)} {
+			if bytes.Contains(doc, []byte("x-published")) || bytes.Contains(doc, []byte("x-brief")) {
+				t.Errorf("%s: an x- key is left in %s", tool, doc)
+			}
+		}
+	}
+	if p := mustProp(t, "run", "notify"); p["properties"] != nil {
+		t.Errorf("run's published notify has properties: %v", p)
+	}
+	if err := ValidateInput("run", map[string]any{"command": "true", "notify": map[string]any{"bogus": "x"}}); err == nil {
+		t.Error("notify with an unknown field validated; the full definition must still hold")
+	}
+}
+
+// boundKeywords are the keywords publish leaves out of input schemas.
+var boundKeywords = []string{"maximum", "minimum", "maxItems", "minItems", "maxLength", "minLength"}
+
+// TestPublishedInputsLeaveBoundsOut checks that the input schemas clients
+// are sent carry no bound and no pattern, that every upper bound a model
+// can reach (below 65535, on an argument) and every lower bound above 1
+// is stated in the argument's description instead, and that arguments past
+// a bound are still refused.
+func TestPublishedInputsLeaveBoundsOut(t *testing.T) {
 	for _, tool := range Tools() {
 		walk(decode(t, Input(tool)), "#", func(ptr string, obj map[string]any) {
-			if m, ok := obj["maximum"].(float64); ok && m >= sanityBound {
-				t.Errorf("%s %s: maximum %v published", tool, ptr, m)
-			}
-			for _, kw := range []string{"minimum", "minLength", "minItems"} {
-				if m, ok := obj[kw].(float64); ok && m <= 1 {
+			for _, kw := range boundKeywords {
+				if m, ok := obj[kw]; ok {
 					t.Errorf("%s %s: %s %v published", tool, ptr, kw, m)
 				}
 			}
@@ -770,6 +805,40 @@ func TestPublishedInputsLeaveSanityBoundsOut(t *testing.T) {
 				t.Errorf("%s %s: pattern %q published", tool, ptr, p)
 			}
 		})
+		var in, pub struct {
+			Properties map[string]map[string]any `json:"properties"`
+		}
+		if err := json.Unmarshal(Validated(tool), &in); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(Input(tool), &pub); err != nil {
+			t.Fatal(err)
+		}
+		for name, prop := range in.Properties {
+			desc, _ := pub.Properties[name]["description"].(string)
+			if slices.Contains(Brief(tool), name) {
+				desc, _ = mustProp(t, "run", name)["description"].(string)
+			}
+			var bounds []any
+			for _, kw := range []string{"maximum", "maxItems", "minimum"} {
+				bounds = append(bounds, prop[kw])
+			}
+			if alt, ok := prop["oneOf"].([]any); ok {
+				for _, a := range alt {
+					a, _ := a.(map[string]any)
+					bounds = append(bounds, a["maximum"])
+				}
+			}
+			for i, b := range bounds {
+				n, ok := b.(float64)
+				if !ok || n >= 65535 || i == 2 && n <= 1 {
+					continue
+				}
+				if !strings.Contains(desc, fmt.Sprint(n)) {
+					t.Errorf("%s %s: bound %v is not stated in the description %q", tool, name, n, desc)
+				}
+			}
+		}
 	}
 	for _, args := range []map[string]any{
 		{"command": "true", "timeout": 1e12},

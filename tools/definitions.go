@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -20,12 +19,15 @@ type toolDef struct {
 // defaults (destructive, open world) are wrong for most of ours.
 type hints struct{ readOnly, destructive, idempotent, openWorld bool }
 
-// newTool builds a tool from its schemas. A description names the
-// arguments its input schema publishes without a description of their own
-// (schemas.Brief) as being as in run, so a model is told each thing once.
+// briefNote ends the description of a tool whose input schema publishes
+// arguments without a description of their own (schemas.Brief): they are
+// as in run, so a model is told each thing once.
+const briefNote = " Undescribed arguments: as in run."
+
+// newTool builds a tool from its schemas.
 func newTool(name, title, description string, h hints) mcp.Tool {
-	if brief := schemas.Brief(name); len(brief) > 0 {
-		description += " " + strings.Join(brief, ", ") + ": as in run."
+	if len(schemas.Brief(name)) > 0 {
+		description += briefNote
 	}
 	t := mcp.NewTool(name,
 		mcp.WithDescription(description),
@@ -58,7 +60,7 @@ func definitions(svc *jobs.Service) []toolDef {
 			hints{destructive: true, openWorld: true}),
 			handle("run", svc.Run)},
 		{newTool("create", "Define a job without starting it",
-			"Save a job definition (fields as in run) without starting it; start runs it.",
+			"Save a job definition without starting it; start runs it.",
 			hints{}),
 			handle("create", func(ctx context.Context, d *jobs.Definition, _ jobs.Progress) (*jobs.Envelope, error) {
 				return svc.Create(ctx, d)
@@ -91,7 +93,7 @@ func definitions(svc *jobs.Service) []toolDef {
 				return svc.List(ctx, r)
 			})},
 		{newTool("update", "Change a job's tags",
-			"Replace the tags of a job in any state (an empty array removes them); its runs are not affected.",
+			"Replace a job's tags or notify, in any state ([] or {} removes them); its runs go on.",
 			hints{idempotent: true}),
 			handle("update", func(ctx context.Context, r *jobs.UpdateRequest, _ jobs.Progress) (*jobs.Envelope, error) {
 				return svc.Update(ctx, r)
