@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/agent-exec/agent-exec/jobs"
@@ -33,6 +34,16 @@ Give long-lived servers a "name" (with if_running: "attach") so retries never st
 // NewServer builds the MCP server over svc; opts are added to its own
 // options (a transport's tool-handler middleware, say).
 func NewServer(svc *jobs.Service, log *slog.Logger, opts ...server.ServerOption) *server.MCPServer {
+	return newServer(svc, log, false, opts...)
+}
+
+// newServer is NewServer; with tasks, it advertises the tasks capability
+// and marks the tools that take a task-augmented call, whose requests the
+// transport's task front answers (none reaches mcp-go).
+func newServer(svc *jobs.Service, log *slog.Logger, tasks bool, opts ...server.ServerOption) *server.MCPServer {
+	if tasks {
+		opts = append([]server.ServerOption{server.WithTaskCapabilities(true, true, true)}, opts...)
+	}
 	subs := newSubscriptions(svc)
 	s := server.NewMCPServer("agent-exec", version.Version(), append([]server.ServerOption{
 		server.WithToolCapabilities(false),
@@ -41,6 +52,9 @@ func NewServer(svc *jobs.Service, log *slog.Logger, opts ...server.ServerOption)
 		server.WithRecovery(),
 	}, opts...)...)
 	for _, t := range definitions(svc) {
+		if tasks && taskTools[t.tool.Name] {
+			t.tool.Execution = &mcp.ToolExecution{TaskSupport: mcp.TaskSupportOptional}
+		}
 		s.AddTool(t.tool, t.handler)
 	}
 	// Hooks an option set are kept: the subscription hooks join them.
@@ -61,13 +75,24 @@ func NewServer(svc *jobs.Service, log *slog.Logger, opts ...server.ServerOption)
 //
 // A call the client cancels (notifications/cancelled) stops waiting and
 // gets no response, as the protocol asks; its job keeps running.
+//
+// MCP tasks are served by a filter in front of the stdio server (see
+// tasks.go): task-augmented calls and tasks/* requests never reach mcp-go.
 func Serve(ctx context.Context, svc *jobs.Service, in io.Reader, out io.Writer, log *slog.Logger, opts ...server.ServerOption) error {
 	cancelled := newCancelled(log)
-	ss := server.NewStdioServer(NewServer(svc, log, append(opts, server.WithHooks(cancelled.hooks()))...))
+	ss := server.NewStdioServer(newServer(svc, log, true, append(opts, server.WithHooks(cancelled.hooks()))...))
 	ss.SetErrorLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	server.WithWorkerPoolSize(workerPoolSize)(ss)
 	server.WithQueueSize(queueSize)(ss)
-	err := ss.Listen(ctx, in, &dropCancelled{w: out, c: cancelled})
+	lw := &lockedWriter{w: out}
+	tasks := newStdioTasks(newTaskFront(svc, log), lw)
+	tctx, stop := context.WithCancel(ctx)
+	pr, pw := io.Pipe()
+	go tasks.filter(tctx, in, pw)
+	err := ss.Listen(ctx, pr, &dropCancelled{w: lw, c: cancelled})
+	stop()
+	tasks.close()
+	pr.Close() // a filter still reading passes no more lines
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}

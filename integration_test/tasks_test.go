@@ -1,0 +1,139 @@
+package integration_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tsClientDir holds the node script that drives agent-exec with the
+// official MCP TypeScript SDK; .ci/run installs its packages (npm ci).
+const tsClientDir = "testdata/tsclient"
+
+// tsStep runs one step of the TypeScript client (tasks.mjs) against a new
+// "agent-exec mcp" on r, and decodes the JSON line it prints. The server
+// runs only while the step does.
+func tsStep(t *testing.T, r *root, step string, args ...string) map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", append([]string{"tasks.mjs", step, binPath, r.dir}, args...)...)
+	cmd.Dir = tsClientDir
+	cmd.Env = baseEnv()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node tasks.mjs %s: %v\nstdout:\n%s\nstderr:\n%s", step, err, stdout.Bytes(), tail(stderr.Bytes(), 8<<10))
+	}
+	var out map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &out); err != nil {
+		t.Fatalf("node tasks.mjs %s: output is not one JSON object: %v\n%s", step, err, stdout.Bytes())
+	}
+	return out
+}
+
+// needTSClient skips when node is not installed and fails when it is but
+// the SDK is not: CI installs both, so there the test always runs.
+func needTSClient(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed: the TypeScript SDK client cannot run")
+	}
+	if _, err := os.Stat(filepath.Join(tsClientDir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
+		t.Fatalf("the TypeScript SDK is not installed: run npm ci in integration_test/%s (.ci/run does): %v", tsClientDir, err)
+	}
+}
+
+// jsonAt returns the value at a dotted path of nested objects.
+func jsonAt(v any, path string) any {
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// TestTasksTypeScriptClient: the official TypeScript SDK's client creates
+// a task for a run of "sleep 2; echo done"; its server stops; a new server
+// on the same root, from a new connection, answers tasks/get and
+// tasks/result with the run's output. A task on "sleep 600" that is
+// cancelled leaves its job running. Unknown task ids and a task for a tool
+// without task support are JSON-RPC errors.
+func TestTasksTypeScriptClient(t *testing.T) {
+	needTSClient(t)
+	r := newRoot(t)
+
+	created := tsStep(t, r, "create", "sleep 2; echo done")
+	if got := jsonText(created["serverTasks"]); got != `{"cancel":{},"list":{},"requests":{"tools":{"call":{}}}}` {
+		t.Errorf("server tasks capability = %s", got)
+	}
+	if got := jsonText(created["taskSupport"]); !strings.Contains(got, `"run":"optional"`) || !strings.Contains(got, `"kill":null`) {
+		t.Errorf("taskSupport per tool = %s", got)
+	}
+	taskID, _ := jsonAt(created, "task.taskId").(string)
+	jobID, _, _ := strings.Cut(taskID, ".")
+	if taskID == "" || jsonAt(created, "task.status") != "working" || !r.allIDs()[jobID] {
+		t.Fatalf("created task = %s (job %q)", jsonText(created["task"]), jobID)
+	}
+
+	// The first server has stopped; this is a new one.
+	done := tsStep(t, r, "result", taskID)
+	if s := jsonAt(done, "get.status"); s != "working" && s != "completed" {
+		t.Errorf("tasks/get from a new server: status %v", s)
+	}
+	if got := jsonAt(done, "result.structuredContent.output.text"); got != "done\n" {
+		t.Errorf("tasks/result output = %q, want %q; result %s", got, "done\n", jsonText(done["result"]))
+	}
+	if jsonAt(done, "result.structuredContent.type") != "run" || jsonAt(done, "result.structuredContent.job.exit_code") != 0.0 {
+		t.Errorf("tasks/result envelope = %s", jsonText(jsonAt(done, "result.structuredContent")))
+	}
+	if got := jsonAt(done, "result._meta"); jsonText(got) != `{"io.modelcontextprotocol/related-task":{"taskId":"`+taskID+`"}}` {
+		t.Errorf("tasks/result _meta = %s", jsonText(got))
+	}
+	if got := jsonText(done["list"]); !strings.Contains(got, taskID) {
+		t.Errorf("tasks/list = %s, want %s in it", got, taskID)
+	}
+
+	// Cancelling a task stops waiting; the job keeps running.
+	long := tsStep(t, r, "create", "sleep 600")
+	longID, _ := jsonAt(long, "task.taskId").(string)
+	longJob, _, _ := strings.Cut(longID, ".")
+	cancelled := tsStep(t, r, "cancel", longID)
+	if jsonAt(cancelled, "cancel.status") != "cancelled" || jsonAt(cancelled, "get.status") != "cancelled" {
+		t.Errorf("tasks/cancel %s, then tasks/get %s", jsonText(cancelled["cancel"]), jsonText(cancelled["get"]))
+	}
+	if got := jsonAt(cancelled, "observe.structuredContent.job.state"); got != "running" {
+		t.Errorf("the job after tasks/cancel, seen by the same client: %v", got)
+	}
+	if got := jsonAt(cancelled, "again.code"); got != -32602.0 {
+		t.Errorf("tasks/cancel of a cancelled task: %s", jsonText(cancelled["again"]))
+	}
+	s := startServer(t, onRoot(r))
+	if env := s.ok("observe", obj{"job_id": longJob}); env.Job.State != "running" {
+		t.Errorf("the job after tasks/cancel, seen by the Go SDK client: %s", env.Job.State)
+	}
+
+	failed := tsStep(t, r, "errors")
+	for _, k := range []string{"unknownGet", "unknownResult", "unknownCancel"} {
+		if got := jsonAt(failed, k+".code"); got != -32602.0 {
+			t.Errorf("%s: %s, want code -32602", k, jsonText(failed[k]))
+		}
+	}
+	if got := jsonAt(failed, "noTaskSupport.code"); got != -32601.0 {
+		t.Errorf("a task for kill: %s, want code -32601", jsonText(failed["noTaskSupport"]))
+	}
+}

@@ -1,0 +1,372 @@
+package tools
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/agent-exec/agent-exec/jobs"
+	"github.com/agent-exec/agent-exec/jobstore"
+)
+
+// rpcSession is a raw JSON-RPC client of Serve over pipes: what a task
+// client sends, byte for byte.
+type rpcSession struct {
+	t      *testing.T
+	in     *io.PipeWriter
+	done   chan error
+	cancel context.CancelFunc
+	once   sync.Once
+
+	mu      sync.Mutex
+	nextID  int
+	waiting map[string]chan map[string]any
+}
+
+func startSession(t *testing.T, svc *jobs.Service) *rpcSession {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &rpcSession{t: t, in: inW, done: make(chan error, 1), cancel: cancel, waiting: map[string]chan map[string]any{}}
+	go func() {
+		s.done <- Serve(ctx, svc, inR, outW, slog.New(slog.DiscardHandler))
+		outW.Close()
+	}()
+	go func() {
+		sc := bufio.NewScanner(outR)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) != nil || m["id"] == nil {
+				continue
+			}
+			key := fmt.Sprint(m["id"])
+			s.mu.Lock()
+			ch := s.waiting[key]
+			delete(s.waiting, key)
+			s.mu.Unlock()
+			if ch != nil {
+				ch <- m
+			}
+		}
+	}()
+	t.Cleanup(s.close)
+	init := s.call("initialize", map[string]any{"protocolVersion": "2025-11-25", "capabilities": map[string]any{},
+		"clientInfo": map[string]any{"name": "tasks-test", "version": "1"}})
+	if init["error"] != nil {
+		t.Fatalf("initialize: %v", init["error"])
+	}
+	s.send(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
+	return s
+}
+
+func (s *rpcSession) close() { s.once.Do(s.shut) }
+
+func (s *rpcSession) shut() {
+	s.in.Close()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			s.t.Errorf("Serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		s.t.Errorf("Serve did not return after stdin closed")
+	}
+	s.cancel()
+}
+
+func (s *rpcSession) send(msg map[string]any) {
+	b, _ := json.Marshal(msg)
+	if _, err := s.in.Write(append(b, '\n')); err != nil {
+		s.t.Fatalf("write: %v", err)
+	}
+}
+
+// start sends a request and returns the channel its answer arrives on,
+// and its id.
+func (s *rpcSession) start(method string, params any) (<-chan map[string]any, int) {
+	s.mu.Lock()
+	s.nextID++
+	id := s.nextID
+	ch := make(chan map[string]any, 1)
+	s.waiting[fmt.Sprint(id)] = ch
+	s.mu.Unlock()
+	s.send(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+	return ch, id
+}
+
+func (s *rpcSession) await(ch <-chan map[string]any, what string) map[string]any {
+	s.t.Helper()
+	select {
+	case m := <-ch:
+		return m
+	case <-time.After(30 * time.Second):
+		s.t.Fatalf("%s: no answer in 30 s", what)
+		return nil
+	}
+}
+
+func (s *rpcSession) call(method string, params any) map[string]any {
+	s.t.Helper()
+	ch, _ := s.start(method, params)
+	return s.await(ch, method)
+}
+
+// result returns a successful answer's result.
+func (s *rpcSession) result(method string, params any) map[string]any {
+	s.t.Helper()
+	m := s.call(method, params)
+	if m["error"] != nil {
+		s.t.Fatalf("%s: error %v", method, m["error"])
+	}
+	return m["result"].(map[string]any)
+}
+
+// rpcErr returns an answer's JSON-RPC error code, failing when it has none.
+func (s *rpcSession) rpcErr(method string, params any) (float64, string) {
+	s.t.Helper()
+	m := s.call(method, params)
+	e, ok := m["error"].(map[string]any)
+	if !ok {
+		s.t.Fatalf("%s: want a JSON-RPC error, got %v", method, m)
+	}
+	return e["code"].(float64), e["message"].(string)
+}
+
+func (s *rpcSession) createTask(tool string, args map[string]any) map[string]any {
+	s.t.Helper()
+	res := s.result("tools/call", map[string]any{"name": tool, "arguments": args, "task": map[string]any{"ttl": 60000}})
+	task, ok := res["task"].(map[string]any)
+	if !ok {
+		s.t.Fatalf("tools/call %s with task: no task in %v", tool, res)
+	}
+	return task
+}
+
+// envelopeOfResult decodes a tools/call (or tasks/result) result's
+// structuredContent.
+func envelopeOfResult(t *testing.T, res map[string]any) *jobs.Envelope {
+	t.Helper()
+	b, _ := json.Marshal(res["structuredContent"])
+	var env jobs.Envelope
+	if err := json.Unmarshal(b, &env); err != nil || env.SchemaVersion == "" {
+		t.Fatalf("no envelope in %v", res)
+	}
+	return &env
+}
+
+func taskService(t *testing.T, root string) *jobs.Service {
+	t.Helper()
+	st, err := jobstore.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := jobs.New(st, jobs.Options{Cwd: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	return svc
+}
+
+// TestTasksAdvertised: initialize says tasks {list, cancel,
+// requests.tools.call}, and exactly run, start, restart and observe say
+// taskSupport optional.
+func TestTasksAdvertised(t *testing.T) {
+	svc := taskService(t, t.TempDir())
+	s := startSession(t, svc)
+	ch, _ := s.start("initialize", map[string]any{"protocolVersion": "2025-11-25", "capabilities": map[string]any{},
+		"clientInfo": map[string]any{"name": "again", "version": "1"}})
+	caps := s.await(ch, "initialize")["result"].(map[string]any)["capabilities"].(map[string]any)
+	b, _ := json.Marshal(caps["tasks"])
+	if string(b) != `{"cancel":{},"list":{},"requests":{"tools":{"call":{}}}}` {
+		t.Errorf("tasks capability = %s", b)
+	}
+	tools := s.result("tools/list", map[string]any{})["tools"].([]any)
+	for _, tl := range tools {
+		tm := tl.(map[string]any)
+		name := tm["name"].(string)
+		b, _ := json.Marshal(tm["execution"])
+		want := "null"
+		if taskTools[name] {
+			want = `{"taskSupport":"optional"}`
+		}
+		if string(b) != want {
+			t.Errorf("%s: execution = %s, want %s", name, b, want)
+		}
+	}
+}
+
+// TestTaskLifecycle: a task for a run answers at once with a task id
+// that names the job; tasks/get says working while it runs, tasks/result
+// waits for the end and returns run's envelope; a server started anew on
+// the same root answers for the task.
+func TestTaskLifecycle(t *testing.T) {
+	root := t.TempDir()
+	svc := taskService(t, root)
+	s := startSession(t, svc)
+	task := s.createTask("run", map[string]any{"command": "read x; echo done", "interactive": true})
+	id := task["taskId"].(string)
+	if task["status"] != "working" || task["ttl"] != nil || task["createdAt"] == "" || task["pollInterval"] == nil {
+		t.Fatalf("created task = %v", task)
+	}
+	jobID, _, ok := strings.Cut(id, ".")
+	if !ok || !jobstore.ValidID(jobID) {
+		t.Fatalf("task id %q does not name a job", id)
+	}
+	if got := s.result("tasks/get", map[string]any{"taskId": id}); got["status"] != "working" {
+		t.Fatalf("tasks/get while running = %v", got)
+	}
+	// tasks/result waits; the input ends the job, and the answer comes.
+	ch, _ := s.start("tasks/result", map[string]any{"taskId": id})
+	in := s.result("tools/call", map[string]any{"name": "input", "arguments": map[string]any{"job_id": jobID, "text": "go\n", "until": 0}})
+	if in["isError"] == true {
+		t.Fatalf("input: %v", in)
+	}
+	m := s.await(ch, "tasks/result")
+	res := m["result"].(map[string]any)
+	env := envelopeOfResult(t, res)
+	if env.Type != "run" || env.Job.JobID != jobID || env.Job.State != "exited" || env.Output == nil || env.Output.Text != "done\n" {
+		t.Fatalf("tasks/result envelope = %+v (output %+v)", env, env.Output)
+	}
+	meta, _ := json.Marshal(res["_meta"])
+	if string(meta) != `{"io.modelcontextprotocol/related-task":{"taskId":"`+id+`"}}` {
+		t.Errorf("tasks/result _meta = %s", meta)
+	}
+	s.close()
+
+	// Another server on the same root.
+	s2 := startSession(t, taskService(t, root))
+	if got := s2.result("tasks/get", map[string]any{"taskId": id}); got["status"] != "completed" {
+		t.Fatalf("tasks/get from a new server = %v", got)
+	}
+	env = envelopeOfResult(t, s2.result("tasks/result", map[string]any{"taskId": id}))
+	if env.Output.Text != "done\n" {
+		t.Fatalf("tasks/result from a new server: output %q", env.Output.Text)
+	}
+	list := s2.result("tasks/list", map[string]any{})["tasks"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["taskId"] != id {
+		t.Fatalf("tasks/list = %v", list)
+	}
+	// delete takes the task with the job.
+	s2.result("tools/call", map[string]any{"name": "delete", "arguments": map[string]any{"job_id": jobID}})
+	if code, _ := s2.rpcErr("tasks/get", map[string]any{"taskId": id}); code != rpcInvalidParams {
+		t.Fatalf("tasks/get of a deleted job's task: code %v", code)
+	}
+}
+
+// TestTaskCancel: tasks/cancel ends a waiting tasks/result and leaves the
+// job running; a cancelled task cannot be cancelled again.
+func TestTaskCancel(t *testing.T) {
+	svc := taskService(t, t.TempDir())
+	s := startSession(t, svc)
+	task := s.createTask("run", map[string]any{"command": "sleep 600"})
+	id := task["taskId"].(string)
+	jobID, _, _ := strings.Cut(id, ".")
+	t.Cleanup(func() {
+		svc.Kill(context.Background(), &jobs.KillRequest{JobID: jobID})
+	})
+	ch, _ := s.start("tasks/result", map[string]any{"taskId": id})
+	got := s.result("tasks/cancel", map[string]any{"taskId": id})
+	if got["status"] != "cancelled" || got["taskId"] != id {
+		t.Fatalf("tasks/cancel = %v", got)
+	}
+	env := envelopeOfResult(t, s.await(ch, "tasks/result")["result"].(map[string]any))
+	if env.Job.State != "running" || env.Wait == nil || env.Wait.Reason != jobs.WaitCancelled {
+		t.Fatalf("tasks/result of a cancelled task: job %+v wait %+v", env.Job, env.Wait)
+	}
+	obs := envelopeOfResult(t, s.result("tools/call", map[string]any{"name": "observe", "arguments": map[string]any{"job_id": jobID}}))
+	if obs.Job.State != "running" {
+		t.Fatalf("the job after tasks/cancel: %s", obs.Job.State)
+	}
+	if got := s.result("tasks/get", map[string]any{"taskId": id}); got["status"] != "cancelled" {
+		t.Fatalf("tasks/get after cancel = %v", got)
+	}
+	if code, msg := s.rpcErr("tasks/cancel", map[string]any{"taskId": id}); code != rpcInvalidParams || !strings.Contains(msg, "cancelled") {
+		t.Fatalf("second tasks/cancel: %v %q", code, msg)
+	}
+}
+
+// TestTaskCondition: a task with wait_for completes when the line is
+// printed, though the job keeps running; an observe task on it too.
+func TestTaskCondition(t *testing.T) {
+	svc := taskService(t, t.TempDir())
+	s := startSession(t, svc)
+	task := s.createTask("run", map[string]any{"command": "read x; echo ready; sleep 600", "interactive": true, "wait_for": "^ready", "name": "srv"})
+	id := task["taskId"].(string)
+	jobID, _, _ := strings.Cut(id, ".")
+	t.Cleanup(func() {
+		svc.Kill(context.Background(), &jobs.KillRequest{JobID: jobID})
+	})
+	obsTask := s.createTask("observe", map[string]any{"job_id": "srv", "wait_for": "^ready"})
+	obsID := obsTask["taskId"].(string)
+	if !strings.HasPrefix(obsID, jobID+".") {
+		t.Fatalf("observe task %q is not under job %s", obsID, jobID)
+	}
+	if got := s.result("tasks/get", map[string]any{"taskId": id}); got["status"] != "working" {
+		t.Fatalf("tasks/get before the line = %v", got)
+	}
+	ch, _ := s.start("tasks/result", map[string]any{"taskId": id})
+	s.result("tools/call", map[string]any{"name": "input", "arguments": map[string]any{"job_id": jobID, "text": "go\n", "until": 0}})
+	env := envelopeOfResult(t, s.await(ch, "tasks/result")["result"].(map[string]any))
+	if env.Wait == nil || env.Wait.Reason != jobs.WaitMatched || env.Job.State != "running" {
+		t.Fatalf("tasks/result: wait %+v job %+v", env.Wait, env.Job)
+	}
+	if got := s.result("tasks/get", map[string]any{"taskId": obsID}); got["status"] != "completed" {
+		t.Fatalf("observe task after the line = %v", got)
+	}
+	env = envelopeOfResult(t, s.result("tasks/result", map[string]any{"taskId": obsID}))
+	if env.Type != "observe" || env.Wait == nil || env.Wait.Reason != jobs.WaitMatched {
+		t.Fatalf("observe task result: %+v wait %+v", env, env.Wait)
+	}
+	if code, _ := s.rpcErr("tasks/cancel", map[string]any{"taskId": id}); code != rpcInvalidParams {
+		t.Fatalf("tasks/cancel of a completed task: code %v", code)
+	}
+}
+
+// TestTaskFailures: the protocol errors of the task methods, and a launch
+// that fails gives a failed task whose result is the error envelope.
+func TestTaskFailures(t *testing.T) {
+	svc := taskService(t, t.TempDir())
+	s := startSession(t, svc)
+	for _, id := range []string{"nope", "01jzzzzzzzzzzzzzzzzzzzzzzz.0123456789abcdef", "../../etc/passwd", "failed.0000000000000000"} {
+		for _, m := range []string{"tasks/get", "tasks/result", "tasks/cancel"} {
+			if code, _ := s.rpcErr(m, map[string]any{"taskId": id}); code != rpcInvalidParams {
+				t.Errorf("%s %q: code %v, want %d", m, id, code, rpcInvalidParams)
+			}
+		}
+	}
+	if code, _ := s.rpcErr("tasks/get", map[string]any{}); code != rpcInvalidParams {
+		t.Errorf("tasks/get without taskId: code %v", code)
+	}
+	if code, _ := s.rpcErr("tasks/list", map[string]any{"cursor": "!!"}); code != rpcInvalidParams {
+		t.Errorf("tasks/list with a bad cursor: code %v", code)
+	}
+	for _, tool := range []string{"kill", "list", "no_such_tool"} {
+		m := s.call("tools/call", map[string]any{"name": tool, "arguments": map[string]any{"job_id": "x"}, "task": map[string]any{}})
+		if e, ok := m["error"].(map[string]any); !ok || e["code"].(float64) != rpcMethodNotFound {
+			t.Errorf("task-augmented %s: %v", tool, m)
+		}
+	}
+	task := s.createTask("run", map[string]any{"command": "true", "max_bytes": 1})
+	if task["status"] != "failed" {
+		t.Fatalf("task of a bad call = %v", task)
+	}
+	res := s.result("tasks/result", map[string]any{"taskId": task["taskId"]})
+	env := envelopeOfResult(t, res)
+	if res["isError"] != true || env.OK || env.Error.Code != jobs.CodeInvalidInput {
+		t.Fatalf("failed task's result = %v", res)
+	}
+	task = s.createTask("observe", map[string]any{"job_id": "missing"})
+	if task["status"] != "failed" {
+		t.Fatalf("observe task of a missing job = %v", task)
+	}
+}

@@ -1,0 +1,215 @@
+package tools
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"sync"
+)
+
+// rpcRequest is the part of a JSON-RPC message the task front routes on.
+type rpcRequest struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
+}
+
+// taskMethod returns the task front's method for a request, or nil when
+// the request is not one for the task front.
+func (f *taskFront) taskMethod(req *rpcRequest) func(context.Context, json.RawMessage) (any, *rpcError) {
+	switch req.Method {
+	case "tasks/get":
+		return f.get
+	case "tasks/result":
+		return f.result
+	case "tasks/list":
+		return f.list
+	case "tasks/cancel":
+		return f.cancel
+	case "tools/call":
+		if isTaskCall(req.Params) {
+			return f.create
+		}
+	}
+	return nil
+}
+
+// mayConcernTasks is a cheap first look at a line: only a line containing
+// one of these can be a task request, so other lines (some are megabytes
+// of input) are never decoded here.
+func mayConcernTasks(line []byte) bool {
+	return bytes.Contains(line, []byte(`"tasks/`)) || bytes.Contains(line, []byte(`"task"`)) ||
+		bytes.Contains(line, []byte(`notifications/cancelled`))
+}
+
+// rpcResponse encodes the answer to request id.
+func rpcResponse(id json.RawMessage, res any, rerr *rpcError) []byte {
+	msg := struct {
+		JSONRPC string          `json:"jsonrpc"`
+		ID      json.RawMessage `json:"id"`
+		Result  any             `json:"result,omitempty"`
+		Error   *rpcError       `json:"error,omitempty"`
+	}{JSONRPC: "2.0", ID: id, Result: res, Error: rerr}
+	if rerr == nil && res == nil {
+		msg.Result = struct{}{}
+	}
+	b, err := json.Marshal(msg)
+	if err != nil {
+		msg.Result, msg.Error = nil, &rpcError{Code: rpcInternal, Message: "encode result: " + err.Error()}
+		b, _ = json.Marshal(msg)
+	}
+	return append(b, '\n')
+}
+
+// lockedWriter writes whole messages, one at a time, for the stdio server
+// and the task front together.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// stdioTasks is the line filter in front of the stdio server: it answers
+// task requests itself and passes every other line on.
+type stdioTasks struct {
+	f   *taskFront
+	out io.Writer
+
+	wg    sync.WaitGroup
+	slots chan struct{}
+
+	mu       sync.Mutex
+	closed   bool                          // the session ended: no new request is served
+	inflight map[string]context.CancelFunc // compact request id → cancel (client cancelled: no answer)
+}
+
+func newStdioTasks(f *taskFront, out io.Writer) *stdioTasks {
+	return &stdioTasks{f: f, out: out, slots: make(chan struct{}, maxTaskCalls), inflight: map[string]context.CancelFunc{}}
+}
+
+// filter copies in to pass, line by line, but for the task requests it
+// serves; it closes pass when in ends (with in's error). The requests it
+// serves run under ctx; filter returns once in ended, and wait waits for
+// the requests.
+func (s *stdioTasks) filter(ctx context.Context, in io.Reader, pass *io.PipeWriter) {
+	r := bufio.NewReaderSize(in, 64<<10)
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(line) > 0 && !s.serve(ctx, line) {
+			if _, werr := pass.Write(line); werr != nil {
+				pass.CloseWithError(werr)
+				return
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			pass.CloseWithError(err)
+			return
+		}
+	}
+}
+
+// serve handles line when it is a task request (and says so); a client's
+// cancellation of one stops it, and the line is passed on all the same.
+func (s *stdioTasks) serve(ctx context.Context, line []byte) bool {
+	if !mayConcernTasks(line) {
+		return false
+	}
+	var req rpcRequest
+	if json.Unmarshal(line, &req) != nil {
+		return false
+	}
+	if req.Method == "notifications/cancelled" {
+		s.cancelled(req.Params)
+		return false
+	}
+	method := s.f.taskMethod(&req)
+	if method == nil || len(req.ID) == 0 {
+		return false
+	}
+	key := compactID(req.ID)
+	select {
+	case s.slots <- struct{}{}:
+	default:
+		s.write(rpcResponse(req.ID, nil, &rpcError{Code: rpcInternal, Message: "too many task requests at once"}))
+		return true
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		cancel()
+		<-s.slots
+		return true
+	}
+	s.inflight[key] = cancel
+	s.wg.Go(func() {
+		defer func() { <-s.slots }()
+		defer cancel()
+		res, rerr := method(cctx, req.Params)
+		s.mu.Lock()
+		_, live := s.inflight[key]
+		delete(s.inflight, key)
+		s.mu.Unlock()
+		if !live || ctx.Err() != nil {
+			return // the client cancelled it, or the session ended: no answer
+		}
+		s.write(rpcResponse(req.ID, res, rerr))
+	})
+	return true
+}
+
+// close ends the requests being served (they get no answer: the session
+// is over) and waits for them.
+func (s *stdioTasks) close() {
+	s.mu.Lock()
+	s.closed = true
+	for _, cancel := range s.inflight {
+		cancel()
+	}
+	clear(s.inflight)
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+// cancelled stops the task request a notifications/cancelled names.
+func (s *stdioTasks) cancelled(params json.RawMessage) {
+	var p struct {
+		RequestID json.RawMessage `json:"requestId"`
+	}
+	if json.Unmarshal(params, &p) != nil || len(p.RequestID) == 0 {
+		return
+	}
+	key := compactID(p.RequestID)
+	s.mu.Lock()
+	cancel := s.inflight[key]
+	delete(s.inflight, key)
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+func (s *stdioTasks) write(b []byte) {
+	if _, err := s.out.Write(b); err != nil {
+		s.f.log.Warn("write a task answer", "err", err)
+	}
+}
+
+func compactID(id json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, id) != nil {
+		return string(id)
+	}
+	return b.String()
+}
