@@ -101,6 +101,9 @@ func suite(b *testing.B) {
 	t.add("observe tail of a 512 MiB log, p50", ms(obs), ratio(obs, floor), "")
 	t.gross("observe of 512 MiB / fork+exec", float64(obs)/float64(floor), 200)
 
+	capture(b, t, short)
+	terminal(b, t, floor, short)
+
 	began := time.Now()
 	listing(b, t, floor, short)
 	b.Logf("listing in %v", time.Since(began))
@@ -271,6 +274,8 @@ func mcpSuite(b *testing.B, t *table, bin string, floor time.Duration, n int, sh
 	share := cpu.Seconds() / wait.Seconds()
 	t.add("logs -f on a quiet job, CPU share", fmt.Sprintf("%.3f", share), "", "≈0 (goal 4)")
 	t.gross("logs -f CPU share while quiet", share, 0.5)
+
+	serverRSS(b, t, call, cmd.Process.Pid, short)
 }
 
 // newService is a service on a new root with automatic collection off, so

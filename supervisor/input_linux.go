@@ -142,10 +142,9 @@ func attachPipe(cmd *exec.Cmd) (w, r *os.File, err error) {
 }
 
 // copyTerminal copies the terminal's output to log until the last holder
-// of the slave side is gone (EIO), calling wrote after each chunk, then
-// closes done. Nothing written before the exit is lost: the master keeps it
+// of the slave side is gone (EIO), then closes done. Nothing written before the exit is lost: the master keeps it
 // until read.
-func copyTerminal(master *os.File, log io.Writer, wrote func(), done chan<- struct{}) {
+func copyTerminal(master *os.File, log io.Writer, done chan<- struct{}) {
 	defer close(done)
 	buf := make([]byte, 32<<10)
 	for {
@@ -153,7 +152,6 @@ func copyTerminal(master *os.File, log io.Writer, wrote func(), done chan<- stru
 		if n > 0 {
 			// A full disk must not wedge the job: keep draining.
 			_, _ = log.Write(buf[:n])
-			wrote()
 		}
 		if err != nil {
 			return // EIO once every slave fd is closed, or the master closed

@@ -99,8 +99,7 @@ func (sv *super) startInput(logStart int64) {
 	if sv.meta.TTY {
 		sv.termDone = make(chan struct{})
 		sv.screen = newScreenFeeder(filepath.Join(sv.dir, jobstore.OutputLog), logStart, sv.meta.Cols, sv.meta.Rows)
-		go sv.screen.run(sv.termDone)
-		go copyTerminal(sv.input.f, sv.termLog, sv.screen.notify, sv.termDone)
+		go copyTerminal(sv.input.f, sv.termLog, sv.termDone)
 	}
 }
 

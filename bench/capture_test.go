@@ -1,0 +1,248 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/agent-exec/agent-exec/jobs"
+	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/supervisor"
+)
+
+// floodCmd is a job that writes n bytes of short lines as fast as a pipe
+// allows.
+func floodCmd(n int64) string {
+	return fmt.Sprintf("yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuv | head -c %d", n)
+}
+
+// capture measures goal 1: the capture rate of a flooding job with nobody
+// reading it, with a run waiting for its end, and with a run whose
+// wait_for never matches (a wait that reads every byte), against the same
+// shell pipeline writing to a file of the same disk. The variants take
+// turns, round after round, and each ratio is the median of its rounds' so
+// that the machine's load, which drifts, weighs on all of them alike.
+func capture(b *testing.B, t *table, short bool) {
+	size, rounds := int64(256<<20), 3
+	if short {
+		size, rounds = 32<<20, 2
+	}
+	s, st := newService(b, jobs.Options{})
+	dir := b.TempDir()
+	var raw, none, waited, scanned []time.Duration
+	var waitCPU, scanCPU []float64
+	for range rounds {
+		start := time.Now()
+		if out, err := exec.Command("sh", "-c", floodCmd(size)+" > "+dir+"/raw").CombinedOutput(); err != nil {
+			b.Fatalf("raw flood: %v: %s", err, out)
+		}
+		raw = append(raw, time.Since(start))
+		os.Remove(dir + "/raw")
+		none = append(none, flood(b, s, st, size, ""))
+		cpu0 := processCPU()
+		d := flood(b, s, st, size, "wait")
+		waited = append(waited, d)
+		waitCPU = append(waitCPU, (processCPU()-cpu0).Seconds()/d.Seconds())
+		cpu0 = processCPU()
+		d = flood(b, s, st, size, "scan")
+		scanned = append(scanned, d)
+		scanCPU = append(scanCPU, (processCPU()-cpu0).Seconds()/d.Seconds())
+	}
+	rate := func(d time.Duration) string { return fmt.Sprintf("%.0f MB/s", float64(size)/1e6/d.Seconds()) }
+	// of is the median over the rounds of a's rate against b's.
+	of := func(a, b []time.Duration) float64 {
+		r := make([]float64, len(a))
+		for i := range a {
+			r[i] = b[i].Seconds() / a[i].Seconds()
+		}
+		return median(r)
+	}
+	mid := func(d []time.Duration) time.Duration { return slices.Sorted(slices.Values(d))[len(d)/2] }
+	t.add(fmt.Sprintf("flood of %d MiB to a file (sh: yes | head)", size>>20), rate(mid(raw)), "1×", "floor")
+	t.add("capture, nobody reading", rate(mid(none)), fmt.Sprintf("%.2f of raw", of(none, raw)), "")
+	t.add("capture, a run waiting for the end", rate(mid(waited)),
+		fmt.Sprintf("%.2f of none, %.2f of raw", of(waited, none), of(waited, raw)), "≥0.9, ≥0.8 (goal 1)")
+	t.add("  its CPU share while the job floods", fmt.Sprintf("%.3f", median(waitCPU)), "", "")
+	t.add("capture, a run whose wait_for never matches", rate(mid(scanned)),
+		fmt.Sprintf("%.2f of none", of(scanned, none)), "")
+	t.add("  its CPU share while the job floods", fmt.Sprintf("%.3f", median(scanCPU)), "", "")
+	t.gross("capture: no reader's rate / waiting run's", 1/of(waited, none), 5)
+	t.gross("capture: raw rate / no reader's", 1/of(none, raw), 5)
+}
+
+// flood runs a flood of size bytes as a job and returns its run's duration
+// as its supervisor recorded it: with nobody reading (reader ""; the end
+// is awaited on the supervisor's pidfd, which no write wakes), with a run
+// waiting for its end ("wait"), or with one scanning its output ("scan").
+// The log is removed afterwards.
+func flood(b *testing.B, s *jobs.Service, st *jobstore.Store, size int64, reader string) time.Duration {
+	until := 120.0
+	if reader == "" {
+		until = 0
+	}
+	// No compression: the selection over the whole log after the end is
+	// the answer's cost, not the wait's.
+	o := jobs.Observation{Until: &until, Compress: "off"}
+	if reader == "scan" {
+		o.WaitFor = "NEVER-PRINTED"
+	}
+	env, err := s.Run(context.Background(), &jobs.RunRequest{
+		Definition: jobs.Definition{Command: jobs.Command{floodCmd(size)}}, Observation: o}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := env.Job.JobID
+	state, err := st.ReadState(id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if state.State == jobstore.StateRunning {
+		if reader != "" {
+			b.Fatalf("flood (%s): the wait ended with the job running: %+v", reader, env.Wait)
+		}
+		gone, stop := supervisor.WatchExit(state.SupervisorPID, state.SupervisorStart)
+		<-gone
+		stop()
+		if state, err = st.ReadState(id); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if state.DurationMS == nil || state.State != jobstore.StateExited {
+		b.Fatalf("flood job: %+v", state)
+	}
+	os.Remove(filepath.Join(st.Dir(id), jobstore.OutputLog))
+	return time.Duration(*state.DurationMS) * time.Millisecond
+}
+
+// processCPU is the user+system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru) // cannot fail for RUSAGE_SELF
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func median(x []float64) float64 {
+	x = slices.Clone(x)
+	slices.Sort(x)
+	return x[len(x)/2]
+}
+
+// terminal measures goal 7: a tty job's capture of a flood against
+// script(1) running the same command on a pseudo-terminal of its own
+// (writing the same bytes to a file of the same disk), and how long a
+// screen request takes while a tty job floods.
+func terminal(b *testing.B, t *table, floor time.Duration, short bool) {
+	size, rounds := int64(100e6), 2
+	if short {
+		size, rounds = 20e6, 1
+	}
+	s, st := newService(b, jobs.Options{})
+	dir := b.TempDir()
+	script, lookErr := exec.LookPath("script")
+	var ratios []float64
+	var tty, ref []time.Duration
+	for range rounds {
+		if lookErr == nil {
+			c := exec.Command(script, "-qc", floodCmd(size), dir+"/typescript")
+			start := time.Now()
+			if out, err := c.CombinedOutput(); err != nil {
+				b.Fatalf("script -qc: %v: %s", err, out)
+			}
+			ref = append(ref, time.Since(start))
+			os.Remove(dir + "/typescript")
+		}
+		until := 120.0
+		env, err := s.Run(context.Background(), &jobs.RunRequest{
+			Definition:  jobs.Definition{Command: jobs.Command{floodCmd(size)}, TTY: true},
+			Observation: jobs.Observation{Until: &until}}, nil)
+		if err != nil || env.Job.State != "exited" || env.Job.DurationMS == nil {
+			b.Fatalf("tty flood: %+v, %v", env, err)
+		}
+		d := time.Duration(*env.Job.DurationMS) * time.Millisecond
+		tty = append(tty, d)
+		os.Remove(filepath.Join(st.Dir(env.Job.JobID), jobstore.OutputLog))
+		if len(ref) > 0 {
+			ratios = append(ratios, d.Seconds()/ref[len(ref)-1].Seconds())
+		}
+	}
+	mid := func(d []time.Duration) time.Duration { return slices.Sorted(slices.Values(d))[len(d)/2] }
+	rate := func(d time.Duration) string { return fmt.Sprintf("%.1f MB/s", float64(size)/1e6/d.Seconds()) }
+	what := fmt.Sprintf("tty capture of %d MB", size/1e6)
+	if lookErr != nil {
+		t.add(what, rate(mid(tty)), "no script(1)", "≤1.5× script -qc (goal 7)")
+	} else {
+		t.add(fmt.Sprintf("script -qc of %d MB", size/1e6), rate(mid(ref)), "1×", "floor")
+		t.add(what, rate(mid(tty)), fmt.Sprintf("%.2f× script", median(ratios)), "≤1.5× script -qc (goal 7)")
+		t.gross("tty capture time / script -qc's", median(ratios), 10)
+	}
+
+	lat := screenWhileFlooding(b, s, size)
+	t.add(fmt.Sprintf("screen request while %d MB flow, p50", size/1e6), ms(p(lat, 50)), ratio(p(lat, 50), floor), "≤100 ms (goal 7)")
+	t.add(fmt.Sprintf("screen request while %d MB flow, max of %d", size/1e6, len(lat)), ms(lat[len(lat)-1]), ratio(lat[len(lat)-1], floor), "")
+	t.gross("screen request p50 while flooding / fork+exec", float64(p(lat, 50))/float64(floor), 2000)
+}
+
+// screenWhileFlooding starts a tty job that writes size bytes and asks for
+// its screen every 50 ms while it runs; it returns the sorted latencies of
+// the requests answered while the job was running.
+func screenWhileFlooding(b *testing.B, s *jobs.Service, size int64) []time.Duration {
+	zero := 0.0
+	env, err := s.Run(context.Background(), &jobs.RunRequest{
+		Definition:  jobs.Definition{Command: jobs.Command{floodCmd(size)}, TTY: true},
+		Observation: jobs.Observation{Until: &zero}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var lat []time.Duration
+	for {
+		start := time.Now()
+		env, err := s.Observe(context.Background(), &jobs.StartRequest{JobID: env.Job.JobID,
+			Observation: jobs.Observation{Until: &zero, View: "screen"}}, nil)
+		d := time.Since(start)
+		if err != nil || env.Screen == nil {
+			b.Fatalf("screen of a flooding tty job: %+v, %v", env, err)
+		}
+		if env.Job.State != "running" {
+			break
+		}
+		lat = append(lat, d)
+		time.Sleep(50 * time.Millisecond) // a request every 50 ms, like a client polling
+	}
+	if len(lat) == 0 {
+		b.Fatal("the tty flood ended before its screen was asked for")
+	}
+	slices.Sort(lat)
+	return lat
+}
+
+// serverRSS measures the MCP server's resident memory after a run of a job
+// that writes 100 MB (20 MB with -short) and a few observes of it: the
+// server reads windows of a log, never the log.
+func serverRSS(b *testing.B, t *table, call func(string, map[string]any) map[string]any, pid int, short bool) {
+	size := int64(100e6)
+	if short {
+		size = 20e6
+	}
+	before := procField(b, fmt.Sprintf("/proc/%d/status", pid), "VmRSS:")
+	env := call("run", map[string]any{"command": floodCmd(size), "until": 50})
+	job := env["job"].(map[string]any)
+	if job["state"] != "exited" {
+		b.Fatalf("flood over MCP: %v", env)
+	}
+	id := job["job_id"].(string)
+	call("observe", map[string]any{"job_id": id})
+	call("observe", map[string]any{"job_id": id, "offset": 0, "max_bytes": 1 << 20})
+	call("observe", map[string]any{"job_id": id, "tail_lines": 100})
+	after := procField(b, fmt.Sprintf("/proc/%d/status", pid), "VmRSS:")
+	peak := procField(b, fmt.Sprintf("/proc/%d/status", pid), "VmHWM:")
+	call("delete", map[string]any{"job_id": id})
+	t.add(fmt.Sprintf("MCP server RSS after %d MB of output", size/1e6), fmt.Sprintf("%.1f MiB", float64(after)/1024),
+		fmt.Sprintf("%.1f× before", float64(after)/float64(before)), fmt.Sprintf("peak %.1f MiB", float64(peak)/1024))
+	t.gross("server RSS after the flood / before", float64(after)/float64(before), 10)
+}
