@@ -11,9 +11,9 @@ import (
 )
 
 // eventsVerb prints one JSON line per recorded lifecycle event (created,
-// started, exited, killed, failed, supervisor_lost, restarted…) of the
-// given jobs, or of every job of the root; with -f it then follows them,
-// and the jobs created later, until interrupted. --since TIME skips events
+// started, matched, exited, killed, failed, supervisor_lost, restarted…)
+// of the given jobs, or of every job of the root; with -f it then follows
+// them, and the jobs created later, until interrupted. --since TIME skips events
 // recorded before TIME (a line's "time"): to resume after a restart, pass
 // the time of the last line handled and drop the ids already seen.
 func eventsVerb(ctx context.Context, inv *invocation, args []string) int {

@@ -75,7 +75,7 @@ func TestNotifyOverStdio(t *testing.T) {
 
 	// Failure modes are tool errors, and nothing is created.
 	s.fail("run", obj{"command": "true", "notify": obj{"file": "f", "match": []obj{{"pattern": "(", "match": "regex"}}}}, "invalid_input")
-	s.fail("run", obj{"command": "true", "notify": obj{"match": []obj{{"pattern": "x"}}}}, "invalid_input")
+	s.fail("run", obj{"command": "true", "notify": obj{"match": []obj{{"pattern": ""}}}}, "invalid_input")
 	s.fail("run", obj{"command": "true", "notify": obj{"file": "f", "match": []obj{{"pattern": "x", "stream": "stderr"}}}}, "invalid_input")
 	s.fail("run", obj{"command": "true", "notify": obj{"url": "http://x"}}, "invalid_input")
 	s.fail("update", obj{"job_id": web.Job.JobID, "notify": obj{"file": 3}}, "invalid_input")

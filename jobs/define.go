@@ -115,8 +115,12 @@ func (s *Service) define(d *Definition) (*jobstore.Meta, *stdinSource, error) {
 		return nil, nil, err
 	}
 	notify := d.Notify
-	if notify == nil {
+	switch {
+	case notify == nil:
 		notify = s.opt.Notify
+	case notify.Command == "" && notify.File == "" && s.opt.Notify != nil:
+		// Patterns without sinks: the default sinks get them.
+		notify = &jobstore.Notify{Command: s.opt.Notify.Command, File: s.opt.Notify.File, Match: notify.Match}
 	}
 	if m.Notify, err = checkNotify(notify, m); err != nil {
 		return nil, nil, err
@@ -338,14 +342,13 @@ const MaxNotifyMatches = 16
 // checkNotify checks a job's notifications against its definition m and
 // returns them with the file sink's path made absolute (against m's cwd);
 // nil when n is nil or names no sink and no pattern (which removes them).
+// Patterns without a sink are valid: their matches are recorded in the
+// job's events.ndjson (as every match is), for the events stream.
 func checkNotify(n *jobstore.Notify, m *jobstore.Meta) (*jobstore.Notify, error) {
 	if n == nil || (n.Command == "" && n.File == "" && len(n.Match) == 0) {
 		return nil, nil
 	}
 	out := &jobstore.Notify{Command: n.Command, File: n.File}
-	if n.Command == "" && n.File == "" {
-		return nil, invalid("notify", "give a sink: command or file")
-	}
 	if strings.IndexByte(n.Command, 0) >= 0 || strings.IndexByte(n.File, 0) >= 0 {
 		return nil, invalid("notify", "command and file must not contain a NUL byte")
 	}

@@ -3,10 +3,12 @@ package jobs
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,27 @@ import (
 	"github.com/agent-exec/agent-exec/jobstore"
 	"github.com/agent-exec/agent-exec/supervisor"
 )
+
+// eventsOf returns job id's events named name.
+func eventsOf(t *testing.T, s *Service, id, name string) []jobstore.Event {
+	t.Helper()
+	b, err := os.ReadFile(s.store.Path(id, jobstore.EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []jobstore.Event
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		var e jobstore.Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("events line %q: %v", sc.Text(), err)
+		}
+		if e.Event == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
 
 // notifiedEvents returns job id's "notified" events of type typ.
 func notifiedEvents(t *testing.T, s *Service, id, typ string) []jobstore.Event {
@@ -291,6 +314,25 @@ func TestNotifyMatch(t *testing.T) {
 	if bursts[0].Line != "burst 0" {
 		t.Errorf("first burst event line %q", bursts[0].Line)
 	}
+	// Each delivery is also a matched event of the job's events.ndjson,
+	// the same count folded into it.
+	matched := eventsOf(t, s, id, jobstore.EventMatched)
+	if len(matched) != len(needle)+len(bursts) {
+		t.Fatalf("%d matched events, want one per delivery (%d)", len(matched), len(needle)+len(bursts))
+	}
+	sum := 0
+	for _, e := range matched {
+		if e.Detail["pattern"] != "NEEDLE" {
+			sum += int(e.Detail["count"].(float64))
+			continue
+		}
+		if e.Detail["line"] != "the NEEDLE line" || e.Detail["offset"] != float64(half+1) || e.Detail["stream"] != "output" || e.Detail["match"] != "contains" || e.Run != 1 {
+			t.Errorf("NEEDLE matched event %+v", e)
+		}
+	}
+	if sum != 500 {
+		t.Errorf("matched events count %d bursts, want 500", sum)
+	}
 	for i := 1; i < len(bursts); i++ {
 		a, _ := time.Parse(time.RFC3339Nano, bursts[i-1].Time)
 		b, _ := time.Parse(time.RFC3339Nano, bursts[i].Time)
@@ -310,8 +352,8 @@ func TestNotifyUpdate(t *testing.T) {
 	if _, err := s.Update(t.Context(), &UpdateRequest{JobID: id, Notify: &jobstore.Notify{File: "later.ndjson"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Update(t.Context(), &UpdateRequest{JobID: id, Notify: &jobstore.Notify{Match: []jobstore.NotifyMatch{{Pattern: "x"}}}}); err == nil {
-		t.Error("notify without a sink accepted")
+	if _, err := s.Update(t.Context(), &UpdateRequest{JobID: id, Notify: &jobstore.Notify{Match: []jobstore.NotifyMatch{{Pattern: ""}}}}); err == nil {
+		t.Error("an empty pattern accepted")
 	}
 	if _, err := s.Update(t.Context(), &UpdateRequest{JobID: id, Notify: &jobstore.Notify{File: "f", Match: []jobstore.NotifyMatch{{Pattern: "(", Match: "regex"}}}}); err == nil {
 		t.Error("a bad regex accepted")
@@ -339,12 +381,67 @@ func TestNotifyDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Patterns without a sink take the default sinks.
+	c, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"echo NEEDLE"},
+		Notify: &jobstore.Notify{Match: []jobstore.NotifyMatch{{Pattern: "NEEDLE"}}}}, Observation: Observation{Until: &until}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	awaitNotified(t, s, a.Job.JobID, supervisor.EventFinished, 1)
 	awaitNotified(t, s, b.Job.JobID, supervisor.EventFinished, 1)
-	if got := readEvents(t, def); len(got) != 1 || got[0].JobID != a.Job.JobID {
-		t.Errorf("default sink got %+v", got)
+	awaitNotified(t, s, c.Job.JobID, supervisor.EventFinished, 1)
+	var types []string
+	for _, e := range readEvents(t, def) {
+		if e.JobID == c.Job.JobID {
+			types = append(types, e.Type)
+		}
+	}
+	if !slices.Equal(types, []string{supervisor.EventMatched, supervisor.EventFinished}) {
+		t.Errorf("default sink got %v of the job with patterns only, want its match and its end", types)
+	}
+	if got := readEvents(t, def); len(got) != 3 || !slices.ContainsFunc(got, func(e supervisor.NotifyEvent) bool { return e.JobID == a.Job.JobID }) {
+		t.Errorf("default sink got %+v, want the end of %s too", got, a.Job.JobID)
 	}
 	if got := readEvents(t, own); len(got) != 1 || got[0].JobID != b.Job.JobID {
 		t.Errorf("the job's own sink got %+v", got)
+	}
+}
+
+// Patterns without a sink: each match is a matched event of the job's
+// events.ndjson (masked, with its offset), between started and the run's
+// end, in the events stream; nothing is delivered.
+func TestNotifyMatchWithoutSink(t *testing.T) {
+	s := newService(t)
+	dir := t.TempDir()
+	open := gate(t, dir)
+	id := runNoWait(t, s, Definition{Command: Command{`echo ok; echo "ERROR: $TOKEN"; read x < fifo`}, Cwd: dir,
+		Env: map[string]string{"TOKEN": "hunter2"}, Mask: []string{"TOKEN"},
+		Notify: &jobstore.Notify{Match: []jobstore.NotifyMatch{{Pattern: "ERROR"}}}})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	var got []*EventLine
+	err := s.Events(ctx, []string{id}, time.Time{}, true, func(l *EventLine) error {
+		got = append(got, l)
+		switch l.Event {
+		case jobstore.EventMatched:
+			open() // the run ends after its match
+		case jobstore.StateExited:
+			cancel()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range got {
+		names = append(names, l.Event)
+	}
+	if want := []string{"created", "started", "matched", "exited"}; !slices.Equal(names, want) {
+		t.Fatalf("events %v, want %v", names, want)
+	}
+	m := got[2].Detail
+	if m["line"] != "ERROR: ***" || m["offset"] != float64(3) || m["count"] != float64(1) || m["pattern"] != "ERROR" || got[2].Run != 1 {
+		t.Errorf("matched detail %v, want the masked line at offset 3, count 1", m)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // Event is one line of events.ndjson.
 type Event struct {
 	Time  Time   `json:"time"`
-	Event string `json:"event"` // created, started, exited, killed, failed, restarted, kill_requested, supervisor_lost…
+	Event string `json:"event"` // created, started, matched, exited, killed, failed, restarted, kill_requested, supervisor_lost…
 	Run   int    `json:"run,omitempty"`
 	// Detail carries event-specific fields (exit code, signal, reason…).
 	Detail map[string]any `json:"detail,omitempty"`
@@ -95,6 +95,12 @@ func AppendEventAt(path string, e Event) error {
 	}
 	return f.Close()
 }
+
+// EventMatched records an output line that matched one of the job's
+// notify patterns (detail: pattern, match, stream, line, offset, count),
+// at most one per pattern per second, folding the matches in between into
+// count; it is recorded whether the job has sinks or not.
+const EventMatched = "matched"
 
 // NotifyLockFile serializes the claims of a job's notifications.
 const NotifyLockFile = "notify.lock"

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"bytes"
 	"io"
+	"log/slog"
 	"os"
 	"regexp"
 	"strings"
@@ -40,6 +41,7 @@ type matcher struct {
 	runNo    int
 	red      *output.Redactor
 	procs    *sinkProcs
+	log      *slog.Logger
 	pats     []*pattern
 	logs     []*followedLog
 	stop     chan map[string]int64 // the logs' sizes at the end of the run
@@ -72,13 +74,14 @@ type followedLog struct {
 }
 
 // newMatcher returns a matcher of the run of sv, or nil when its
-// definition has no patterns.
+// definition has no patterns. A definition with patterns and no sink has
+// its matches recorded in events.ndjson only.
 func (sv *super) newMatcher(offsets map[string]int64) *matcher {
 	n := sv.meta.Notify
-	if n == nil || len(n.Match) == 0 || (n.Command == "" && n.File == "") {
+	if n == nil || len(n.Match) == 0 {
 		return nil
 	}
-	mt := &matcher{store: sv.store, meta: sv.meta, runNo: sv.run, procs: sv.sinks,
+	mt := &matcher{store: sv.store, meta: sv.meta, runNo: sv.run, procs: sv.sinks, log: sv.log,
 		red:  output.NewRedactor(sv.meta.MaskedValues()...),
 		stop: make(chan map[string]int64, 1), done: make(chan struct{})}
 	for _, spec := range n.Match {
@@ -241,16 +244,29 @@ func cutLine(line []byte) string {
 	return strings.ToValidUTF8(string(line), "\uFFFD")
 }
 
-// send delivers p's pending match, with the count of matches since the
-// last delivery, on a goroutine.
+// send records p's pending match, with the count of matches since the
+// last one, as a matched event in the job's events.ndjson (so the events
+// stream has it, sinks or not), then delivers it to the sinks on a
+// goroutine. Recording follows the delivery rate: one event per pattern
+// per matchEvery at most, whatever the output.
 func (mt *matcher) send(p *pattern) {
 	h, count := p.pending, p.count
 	p.pending, p.count, p.last = nil, 0, time.Now()
 	off := h.offset
+	line := mt.red.String(h.line)
+	match := orContains(p.spec.Match)
+	if err := mt.store.AppendEvent(mt.meta.ID, jobstore.Event{Event: jobstore.EventMatched, Run: mt.runNo,
+		Detail: map[string]any{"pattern": p.spec.Pattern, "match": match, "stream": h.stream,
+			"line": line, "offset": off, "count": count}}); err != nil {
+		mt.log.Warn("append event", "event", jobstore.EventMatched, "err", err)
+	}
+	if n := mt.meta.Notify; n.Command == "" && n.File == "" {
+		return
+	}
 	ev := &NotifyEvent{
 		Type: EventMatched, JobID: mt.meta.ID, Name: mt.meta.Name, Run: mt.runNo, Time: jobstore.Now().String(),
-		Pattern: p.spec.Pattern, Match: orContains(p.spec.Match), Stream: h.stream,
-		Line: mt.red.String(h.line), Offset: &off, Count: count,
+		Pattern: p.spec.Pattern, Match: match, Stream: h.stream,
+		Line: line, Offset: &off, Count: count,
 		Log: mt.store.Path(mt.meta.ID, h.stream+".log"),
 	}
 	p.busy.Store(true)
