@@ -29,9 +29,11 @@ func floodCmd(n int64) string {
 // turns, round after round, and each ratio is the median of its rounds' so
 // that the machine's load, which drifts, weighs on all of them alike.
 func capture(b *testing.B, t *table, short bool) {
-	size, rounds := int64(256<<20), 3
+	// Many short rounds: a burst of another program's work then spoils
+	// one round's ratios, not the median.
+	size, rounds := int64(64<<20), 7
 	if short {
-		size, rounds = 32<<20, 2
+		size, rounds = 16<<20, 3
 	}
 	s, st := newService(b, jobs.Options{})
 	dir := b.TempDir()
@@ -68,7 +70,7 @@ func capture(b *testing.B, t *table, short bool) {
 	t.add("capture, nobody reading", rate(mid(none)), fmt.Sprintf("%.2f of raw", of(none, raw)), "")
 	t.add("capture, a run waiting for the end", rate(mid(waited)),
 		fmt.Sprintf("%.2f of none, %.2f of raw", of(waited, none), of(waited, raw)), "≥0.9, ≥0.8 (goal 1)")
-	t.add("  its CPU share while the job floods", fmt.Sprintf("%.3f", median(waitCPU)), "", "")
+	t.add("  its CPU share while the job floods", fmt.Sprintf("%.3f", median(waitCPU)), "", "≈0 (goal 1)")
 	t.add("capture, a run whose wait_for never matches", rate(mid(scanned)),
 		fmt.Sprintf("%.2f of none", of(scanned, none)), "")
 	t.add("  its CPU share while the job floods", fmt.Sprintf("%.3f", median(scanCPU)), "", "")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -29,6 +30,10 @@ type watcher struct {
 	fd  int      // its descriptor, for add/rm watch (f.Fd would make it blocking)
 	log *slog.Logger
 
+	// writeGap is the least time between two write events of one
+	// directory (outputGap; tests lengthen it).
+	writeGap time.Duration
+
 	mu     sync.Mutex
 	closed bool                 // guarded by mu; fd is not to be used once set
 	byWD   map[int32]*dirWatch  // guarded by mu
@@ -40,6 +45,9 @@ type dirWatch struct {
 	dir  string
 	mask uint32
 	subs map[*watchSub][]string // the names each subscriber cares about; nil: all
+	// paused: the kernel was last told not to report writes, for writeGap
+	// after one was reported (see pauseWrites).
+	paused bool
 }
 
 // watchSub is one subscriber: notify is called, under the watcher's lock
@@ -59,15 +67,22 @@ const (
 
 // maskFor returns the events the subscribers of dw need: writes only when
 // one of them watches a file that is written in place (every file but the
-// atomically replaced state file).
+// atomically replaced state file), and not while they are paused.
 func (dw *dirWatch) maskFor() uint32 {
+	if dw.paused {
+		return baseMask
+	}
 	for _, names := range dw.subs {
-		if names == nil || slices.ContainsFunc(names, func(n string) bool { return n != jobstore.StateFile }) {
+		if names == nil || slices.ContainsFunc(names, writtenInPlace) {
 			return modifyMask
 		}
 	}
 	return baseMask
 }
+
+// writtenInPlace tells the files whose writes are reported as they happen:
+// every file but the atomically replaced state file.
+func writtenInPlace(name string) bool { return name != jobstore.StateFile }
 
 func newWatcher(log *slog.Logger) (*watcher, error) {
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
@@ -76,10 +91,11 @@ func newWatcher(log *slog.Logger) (*watcher, error) {
 	}
 	w := &watcher{
 		f:     os.NewFile(uintptr(fd), "inotify"), // non-blocking: reads park on the netpoller
-		fd:    fd,
-		log:   log,
-		byWD:  make(map[int32]*dirWatch),
-		byDir: make(map[string]*dirWatch),
+		fd:       fd,
+		log:      log,
+		writeGap: outputGap,
+		byWD:     make(map[int32]*dirWatch),
+		byDir:    make(map[string]*dirWatch),
 	}
 	go w.read()
 	return w, nil
@@ -204,11 +220,52 @@ func (w *watcher) dispatch(b []byte) {
 			continue
 		}
 		wake(dw, eventName(name))
+		if ev.Mask&unix.IN_MODIFY != 0 {
+			w.pauseWrites(dw)
+		}
 		if ev.Mask&unix.IN_IGNORED != 0 {
 			// The directory is gone: the kernel dropped the watch.
 			delete(w.byWD, dw.wd)
 			if w.byDir[dw.dir] == dw {
 				delete(w.byDir, dw.dir)
+			}
+		}
+	}
+}
+
+// pauseWrites stops the kernel reporting writes in dw's directory for
+// writeGap, after which resumeWrites tells every subscriber of a file
+// written in place to look again. A flooding job's writes then cost the
+// kernel no event and this process no wake-up, but one per writeGap;
+// w.mu is held.
+func (w *watcher) pauseWrites(dw *dirWatch) {
+	if dw.paused || w.closed {
+		return
+	}
+	dw.paused = true
+	w.setMask(dw)
+	time.AfterFunc(w.writeGap, func() { w.resumeWrites(dw) })
+}
+
+// resumeWrites ends a pause of dw's write events. Writes made during the
+// pause raised no event, so every subscriber of a file written in place is
+// told to look (a subscriber finds out itself whether the file grew).
+func (w *watcher) resumeWrites(dw *dirWatch) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	dw.paused = false
+	if w.closed || w.byWD[dw.wd] != dw {
+		return // the watch is gone
+	}
+	w.setMask(dw)
+	for sub, names := range dw.subs {
+		if names == nil {
+			sub.notify("")
+			continue
+		}
+		for _, name := range names {
+			if writtenInPlace(name) {
+				sub.notify(name)
 			}
 		}
 	}
