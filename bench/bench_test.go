@@ -267,13 +267,37 @@ func mcpSuite(b *testing.B, t *table, bin string, floor time.Duration, n int, sh
 	if err := lf.Start(); err != nil {
 		b.Fatal(err)
 	}
-	time.Sleep(wait) // a benchmark measures the CPU of a stretch of time
+	// events -f on the root and wait --forever on three of the quiet
+	// jobs: their CPU once started (the start-up is left out).
+	idle := []*exec.Cmd{
+		exec.Command(bin, "--root", root, "events", "-f"),
+		exec.Command(bin, append([]string{"--root", root, "wait", "--forever"}, ids[:3]...)...),
+	}
+	for _, c := range idle {
+		if err := c.Start(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	time.Sleep(wait / 2) // a benchmark measures the CPU of a stretch of time
+	var idle0 []time.Duration
+	for _, c := range idle {
+		idle0 = append(idle0, cpuTime(b, c.Process.Pid))
+	}
+	time.Sleep(wait / 2)
 	cpu := cpuTime(b, lf.Process.Pid)
 	lf.Process.Kill()
 	lf.Wait()
 	share := cpu.Seconds() / wait.Seconds()
 	t.add("logs -f on a quiet job, CPU share", fmt.Sprintf("%.3f", share), "", "≈0 (goal 4)")
 	t.gross("logs -f CPU share while quiet", share, 0.5)
+	for i, what := range []string{"events -f while nothing happens", "wait --forever on 3 quiet jobs"} {
+		used := cpuTime(b, idle[i].Process.Pid) - idle0[i]
+		idle[i].Process.Kill()
+		idle[i].Wait()
+		share := used.Seconds() / (wait / 2).Seconds()
+		t.add(what+", CPU share", fmt.Sprintf("%.3f", share), "", "≈0 (goal 4)")
+		t.gross(what+", CPU share", share, 0.5)
+	}
 
 	serverRSS(b, t, call, cmd.Process.Pid, short)
 }
