@@ -142,7 +142,8 @@ func serveHTTP(ctx context.Context, svc *jobs.Service, f *mcpFlags, log *slog.Lo
 		cfg.Token = tok
 		log.Info("bearer token", "file", path)
 	}
-	ms := tools.NewServer(svc, log, append(opts, server.WithToolHandlerMiddleware(mcphttp.EndWaitsWhen(ctx)))...)
+	ms, tasks := tools.NewTaskServer(svc, log, append(opts, server.WithToolHandlerMiddleware(mcphttp.EndWaitsWhen(ctx)))...)
+	cfg.Intercept = tasks.Intercept
 	err := mcphttp.Serve(ctx, ms, cfg, func(url string) {
 		log.Info("serving MCP over HTTP", "url", url, "version", version.Version(), "root", svc.Store().Root())
 	})

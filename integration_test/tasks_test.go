@@ -21,11 +21,23 @@ const tsClientDir = "testdata/tsclient"
 // runs only while the step does.
 func tsStep(t *testing.T, r *root, step string, args ...string) map[string]any {
 	t.Helper()
+	return tsRun(t, binPath, r.dir, nil, step, args...)
+}
+
+// tsStepHTTP runs one step of the TypeScript client against s, a server
+// over HTTP.
+func tsStepHTTP(t *testing.T, s *server, step string, args ...string) map[string]any {
+	t.Helper()
+	return tsRun(t, s.http.url, s.root.dir, []string{"MCP_BEARER_TOKEN=" + s.http.token}, step, args...)
+}
+
+func tsRun(t *testing.T, target, rootDir string, env []string, step string, args ...string) map[string]any {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", append([]string{"tasks.mjs", step, binPath, r.dir}, args...)...)
+	cmd := exec.CommandContext(ctx, "node", append([]string{"tasks.mjs", step, target, rootDir}, args...)...)
 	cmd.Dir = tsClientDir
-	cmd.Env = baseEnv()
+	cmd.Env = append(baseEnv(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -135,5 +147,47 @@ func TestTasksTypeScriptClient(t *testing.T) {
 	}
 	if got := jsonAt(failed, "noTaskSupport.code"); got != -32601.0 {
 		t.Errorf("a task for kill: %s, want code -32601", jsonText(failed["noTaskSupport"]))
+	}
+}
+
+// TestTasksTypeScriptClientHTTP: the same over streamable HTTP. A task
+// created through one server is answered, with the run's output, by a new
+// server on the same root; a cancelled task leaves its job running.
+func TestTasksTypeScriptClientHTTP(t *testing.T) {
+	needTSClient(t)
+	r := newRoot(t)
+	first := startServer(t, onRoot(r), overHTTP())
+	created := tsStepHTTP(t, first, "create", "sleep 2; echo done")
+	if got := jsonText(created["serverTasks"]); got != `{"cancel":{},"list":{},"requests":{"tools":{"call":{}}}}` {
+		t.Errorf("server tasks capability over HTTP = %s", got)
+	}
+	taskID, _ := jsonAt(created, "task.taskId").(string)
+	if taskID == "" || jsonAt(created, "task.status") != "working" {
+		t.Fatalf("created task = %s", jsonText(created["task"]))
+	}
+	first.stopHTTP()
+
+	second := startServer(t, onRoot(r), overHTTP())
+	done := tsStepHTTP(t, second, "result", taskID)
+	if got := jsonAt(done, "result.structuredContent.output.text"); got != "done\n" {
+		t.Errorf("tasks/result over HTTP: output %q; result %s", got, jsonText(done["result"]))
+	}
+	if got := jsonAt(done, "result._meta"); jsonText(got) != `{"io.modelcontextprotocol/related-task":{"taskId":"`+taskID+`"}}` {
+		t.Errorf("tasks/result _meta = %s", jsonText(got))
+	}
+
+	long := tsStepHTTP(t, second, "create", "sleep 600")
+	longID, _ := jsonAt(long, "task.taskId").(string)
+	longJob, _, _ := strings.Cut(longID, ".")
+	cancelled := tsStepHTTP(t, second, "cancel", longID)
+	if jsonAt(cancelled, "cancel.status") != "cancelled" || jsonAt(cancelled, "observe.structuredContent.job.state") != "running" {
+		t.Errorf("tasks/cancel over HTTP: %s; the job: %v", jsonText(cancelled["cancel"]), jsonAt(cancelled, "observe.structuredContent.job.state"))
+	}
+	if env := second.ok("observe", obj{"job_id": longJob}); env.Job.State != "running" {
+		t.Errorf("the job after tasks/cancel over HTTP: %s", env.Job.State)
+	}
+	failed := tsStepHTTP(t, second, "errors")
+	if jsonAt(failed, "unknownGet.code") != -32602.0 || jsonAt(failed, "noTaskSupport.code") != -32601.0 {
+		t.Errorf("errors over HTTP: %s", jsonText(failed))
 	}
 }

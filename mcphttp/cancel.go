@@ -2,6 +2,7 @@ package mcphttp
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"mime"
@@ -37,6 +38,9 @@ type requestKey struct{ session, id string }
 type pending struct {
 	key       requestKey
 	cancelled atomic.Bool
+	// stop, when set, ends the request's context (an intercepted request
+	// waits on it); mcp-go cancels its own.
+	stop context.CancelFunc
 }
 
 // pendingRequests are the requests in flight, by session and id.
@@ -45,9 +49,10 @@ type pendingRequests struct {
 	m  map[requestKey]*pending // guarded by mu
 }
 
-// add records a request in flight; the caller removes it when answered.
-func (p *pendingRequests) add(key requestKey) *pending {
-	r := &pending{key: key}
+// add records a request in flight, whose context stop ends (nil: none);
+// the caller removes it when answered.
+func (p *pendingRequests) add(key requestKey, stop context.CancelFunc) *pending {
+	r := &pending{key: key, stop: stop}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.m == nil {
@@ -76,6 +81,9 @@ func (p *pendingRequests) cancel(key requestKey) bool {
 		return false
 	}
 	r.cancelled.Store(true)
+	if r.stop != nil {
+		r.stop()
+	}
 	return true
 }
 

@@ -2,6 +2,7 @@ package mcphttp
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -34,6 +35,9 @@ type handler struct {
 	calls    inFlight
 	requests pendingRequests // requests in flight, so a cancelled one goes unanswered
 	mcp      *server.StreamableHTTPServer
+	// stopping ends when the server shuts down: intercepted requests
+	// stop waiting then, as tool calls do (EndWaitsWhen).
+	stopping context.Context
 
 	bodyTimeout  time.Duration // bodyTimeout; shorter in tests
 	writeTimeout time.Duration // writeTimeout; shorter in tests
@@ -45,6 +49,7 @@ func newHandler(cfg *Config, addr *net.TCPAddr) *handler {
 	h := &handler{
 		cfg:      cfg,
 		hosts:    acceptedHosts(addr, cfg.AllowedHosts),
+		stopping: context.Background(),
 		origins:  make(map[string]bool),
 		tokenSum: sha256.Sum256(cfg.Token),
 		sessions: newSessions(cfg.MaxSessions, cfg.Log),
@@ -149,20 +154,45 @@ func (h *handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 		r.ContentLength = int64(len(body))
 		h.calls.enter()
 		defer h.calls.leave()
+		var serve func(context.Context) []byte
+		if parsed && msg.isRequest() && h.cfg.Intercept != nil {
+			serve = h.cfg.Intercept(body)
+		}
+		ctx, stop := context.WithCancel(r.Context())
+		defer stop()
 		if parsed && sid != "" {
 			switch {
 			case msg.Method == "notifications/cancelled" && len(msg.Params.RequestID) > 0:
 				h.requests.cancel(requestKey{sid, compactJSON(msg.Params.RequestID)})
 			case msg.isRequest():
-				req := h.requests.add(requestKey{sid, compactJSON(msg.ID)})
+				req := h.requests.add(requestKey{sid, compactJSON(msg.ID)}, stop)
 				defer h.requests.remove(req)
 				w = &unanswered{ResponseWriter: w, req: req, log: h.cfg.Log}
 			}
+		}
+		if serve != nil {
+			h.serveIntercepted(ctx, w, serve)
+			return
 		}
 	}
 	h.mcp.ServeHTTP(w, r)
 	if id := w.Header().Get(server.HeaderKeySessionID); opening && id != "" {
 		h.cfg.Log.Info("session opened", "session", id, "remote", r.RemoteAddr)
+	}
+}
+
+// serveIntercepted answers a request the interceptor took over, as JSON;
+// it stops waiting when the server shuts down. A response to a request
+// cancelled meanwhile is left out (see unanswered).
+func (h *handler) serveIntercepted(ctx context.Context, w http.ResponseWriter, serve func(context.Context) []byte) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(h.stopping, cancel)()
+	resp := serve(ctx)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(resp); err != nil {
+		h.cfg.Log.Debug("write an answer", "err", err)
 	}
 }
 

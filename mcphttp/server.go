@@ -89,8 +89,20 @@ type Config struct {
 
 	Name, Version string // what GET /version reports
 
+	// Intercept, when set, is shown every POSTed JSON-RPC request first;
+	// for those it returns a function for, that function answers instead
+	// of mcp-go (the MCP tasks, say). See [Interceptor].
+	Intercept Interceptor
+
 	Log *slog.Logger // nil for slog.Default()
 }
+
+// Interceptor takes a JSON-RPC request (a POST's body) over from mcp-go:
+// it returns nil for a request it leaves to mcp-go, or a function that
+// answers it. That function returns the JSON-RPC response; its context
+// ends when the client cancels the request (notifications/cancelled: the
+// response is then not sent), goes away, or the server shuts down.
+type Interceptor func(body []byte) func(ctx context.Context) []byte
 
 func (c *Config) fill() error {
 	if c.Addr == "" {
@@ -155,6 +167,7 @@ func Serve(ctx context.Context, ms *server.MCPServer, cfg Config, ready func(url
 	}
 	ln = newLimitListener(ln, maxConns(cfg.MaxSessions))
 	h := newHandler(&cfg, addr)
+	h.stopping = ctx
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,

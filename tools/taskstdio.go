@@ -7,7 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"sync"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agent-exec/agent-exec/jobs"
 )
 
 // rpcRequest is the part of a JSON-RPC message the task front routes on.
@@ -212,4 +217,38 @@ func compactID(id json.RawMessage) string {
 		return string(id)
 	}
 	return b.String()
+}
+
+// Tasks answers MCP task requests for a transport other than stdio (see
+// [NewTaskServer]).
+type Tasks struct{ f *taskFront }
+
+// NewTaskServer is [NewServer] with MCP tasks: the server advertises them,
+// and the transport hands the requests Tasks.Intercept takes to it instead
+// of to the server.
+func NewTaskServer(svc *jobs.Service, log *slog.Logger, opts ...server.ServerOption) (*server.MCPServer, *Tasks) {
+	return newServer(svc, log, true, opts...), &Tasks{f: newTaskFront(svc, log)}
+}
+
+// Intercept returns, for a JSON-RPC message that is a task request (a
+// task-augmented tools/call, tasks/get, tasks/result, tasks/list or
+// tasks/cancel), the function that answers it with a JSON-RPC response;
+// nil for any other message. Cancelling the function's context stops a
+// tasks/result wait.
+func (t *Tasks) Intercept(body []byte) func(context.Context) []byte {
+	if !mayConcernTasks(body) {
+		return nil
+	}
+	var req rpcRequest
+	if json.Unmarshal(body, &req) != nil || len(req.ID) == 0 {
+		return nil
+	}
+	method := t.f.taskMethod(&req)
+	if method == nil {
+		return nil
+	}
+	return func(ctx context.Context) []byte {
+		res, rerr := method(ctx, req.Params)
+		return rpcResponse(req.ID, res, rerr)
+	}
 }

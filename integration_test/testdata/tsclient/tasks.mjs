@@ -5,22 +5,31 @@
 //
 //   node tasks.mjs STEP AGENT_EXEC ROOT [ARG]
 //
+// With an http(s):// URL as AGENT_EXEC, the step connects to that server
+// over streamable HTTP instead (bearer token in $MCP_BEARER_TOKEN; ROOT is
+// then unused), and the server is left running.
+//
 // Steps: create (a task for run of ARG, a shell command), result (tasks/get
 // then tasks/result of task ARG), cancel (tasks/cancel of task ARG, then
 // tasks/get and an observe of its job), errors (the failure modes).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 
 const [step, bin, root, arg] = process.argv.slice(2);
 
 const client = new Client({ name: 'tsclient-tasks', version: '1.0.0' });
-await client.connect(new StdioClientTransport({
-  command: bin,
-  args: ['--root', root, 'mcp'],
-  env: process.env,
-  stderr: 'inherit',
-}));
+await client.connect(/^https?:\/\//.test(bin)
+  ? new StreamableHTTPClientTransport(new URL(bin), {
+    requestInit: { headers: { Authorization: `Bearer ${process.env.MCP_BEARER_TOKEN}` } },
+  })
+  : new StdioClientTransport({
+    command: bin,
+    args: ['--root', root, 'mcp'],
+    env: process.env,
+    stderr: 'inherit',
+  }));
 
 // rpcError says how a request failed: its JSON-RPC code and message.
 async function rpcError(f) {
