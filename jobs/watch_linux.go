@@ -90,7 +90,7 @@ func newWatcher(log *slog.Logger) (*watcher, error) {
 		return nil, fmt.Errorf("inotify: %w", err)
 	}
 	w := &watcher{
-		f:     os.NewFile(uintptr(fd), "inotify"), // non-blocking: reads park on the netpoller
+		f:        os.NewFile(uintptr(fd), "inotify"), // non-blocking: reads park on the netpoller
 		fd:       fd,
 		log:      log,
 		writeGap: outputGap,
