@@ -1,9 +1,8 @@
 // Command vulngate reads `govulncheck -json` on standard input and decides
-// whether CI fails: it fails when the code calls a vulnerable function of a
-// module the project requires (fixable here, by upgrading that module), and
-// it reports, without failing, vulnerabilities of the Go standard library,
-// which are fixed by a newer Go toolchain rather than by a change to the
-// project.
+// whether CI fails: it fails when the code calls a vulnerable function, of a
+// module the project requires (fixed by upgrading that module) or of the Go
+// standard library (fixed by raising go.mod's go line and the GOTOOLCHAIN that
+// .ci/run exports). Findings the code does not call are ignored.
 package main
 
 import (
@@ -30,19 +29,39 @@ type message struct {
 	} `json:"finding"`
 }
 
+// findings holds the called vulnerabilities, by OSV id, with what to upgrade.
+type findings struct {
+	stdlib  map[string]string // fixed by a newer Go toolchain
+	modules map[string]string // fixed by upgrading a required module
+}
+
 func main() {
-	dec := json.NewDecoder(os.Stdin)
-	modules := map[string]string{} // osv id → what to upgrade
-	stdlib := map[string]string{}
+	found, err := read(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vulngate:", err)
+		os.Exit(2)
+	}
+	report("FAIL: the standard library (raise go.mod's go line and GOTOOLCHAIN in .ci/run)", found.stdlib)
+	report("FAIL: a required module", found.modules)
+	if len(found.stdlib)+len(found.modules) > 0 {
+		os.Exit(1)
+	}
+	fmt.Println("vulngate: no called vulnerability, in the standard library or a required module")
+}
+
+// read decodes a govulncheck -json stream and keeps the findings whose trace
+// reaches a function (the ones the code calls).
+func read(r io.Reader) (findings, error) {
+	found := findings{stdlib: map[string]string{}, modules: map[string]string{}}
+	dec := json.NewDecoder(r)
 	for {
 		var m message
 		err := dec.Decode(&m)
 		if errors.Is(err, io.EOF) {
-			break
+			return found, nil
 		}
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "vulngate: reading govulncheck -json:", err)
-			os.Exit(2)
+			return found, fmt.Errorf("read govulncheck -json: %w", err)
 		}
 		f := m.Finding
 		if f == nil || len(f.Trace) == 0 || f.Trace[0].Function == "" {
@@ -51,17 +70,11 @@ func main() {
 		top := f.Trace[0]
 		what := fmt.Sprintf("%s@%s (fixed in %s), called as %s.%s", top.Module, top.Version, f.FixedVersion, top.Package, top.Function)
 		if top.Module == "stdlib" || top.Module == "toolchain" {
-			stdlib[f.OSV] = what
+			found.stdlib[f.OSV] = what
 		} else {
-			modules[f.OSV] = what
+			found.modules[f.OSV] = what
 		}
 	}
-	report("warning: standard library (needs a newer Go toolchain)", stdlib)
-	report("FAIL: a required module", modules)
-	if len(modules) > 0 {
-		os.Exit(1)
-	}
-	fmt.Printf("vulngate: no called vulnerability in a required module (%d in the standard library)\n", len(stdlib))
 }
 
 func report(title string, found map[string]string) {
