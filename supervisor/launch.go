@@ -73,16 +73,32 @@ func Launch(s *jobstore.Store, id string, run int) error {
 		_ = cmd.Wait()
 		close(exited)
 	}()
-	hs, err := readHandshake(r)
-	if err != nil {
+	stop, err := handshakeVerdict(readHandshake(r))
+	if stop {
 		// The caller will say the launch failed: nothing of it may run on.
 		stopLaunched(cmd.Process.Pid, exited)
 		return fmt.Errorf("launch %s: %w", id, err)
 	}
-	if !hs.OK {
-		return &LaunchError{Msg: hs.Error}
+	return err
+}
+
+// handshakeVerdict is Launch's decision on a supervisor's answer (hs, or
+// err when none could be read): nil once the workload runs; *LaunchError
+// when the supervisor said why it could not start it (it has recorded the
+// failure and exits by itself); another error, with stop set, when no
+// usable answer came (it exited early, did not answer in time, or wrote
+// something else), and that supervisor must be stopped lest it start the
+// job later.
+func handshakeVerdict(hs handshake, err error) (stop bool, verdict error) {
+	switch {
+	case err != nil:
+		return true, err
+	case hs.OK:
+		return false, nil
+	case hs.Error == "":
+		return false, &LaunchError{Msg: "the supervisor gave no reason (see supervisor.log)"}
 	}
-	return nil
+	return false, &LaunchError{Msg: hs.Error}
 }
 
 // stopLaunched ends a supervisor whose launch failed, and everything it

@@ -57,9 +57,7 @@ func (sv *super) loop(sigs <-chan os.Signal, calls <-chan ctlCall) {
 				sv.end(jobstore.ReasonLogLimit, unix.SIGKILL, 0)
 			}
 		case <-escalate:
-			sv.escalation = nil
-			sv.escalated = true
-			sv.signalTree(unix.SIGKILL)
+			sv.signalTree(sv.escalate())
 		}
 	}
 	sv.finish()
@@ -124,21 +122,45 @@ func (sv *super) reap() bool {
 			sv.log.Info("main process ended", "status", describe(ws))
 		}
 	}
-	// Notification sinks are children too, but not of the job's tree: a
-	// slow sink does not hold the run's end back.
-	if sv.mainDone && sv.sinks.running() && len(sv.sinks.jobDescendants()) == 0 {
-		return true
+	// Children remain. Notification sinks are children too, but not of the
+	// job's tree: a slow sink does not hold the run's end back. (The tree
+	// is looked at only once the main process has exited.)
+	treeLeft := !sv.mainDone || !sv.sinks.running() || len(sv.sinks.jobDescendants()) > 0
+	done, sig := sv.afterReap(treeLeft)
+	if sig != 0 {
+		sv.signalTree(sig)
 	}
-	// Children remain. Whatever the main process left behind ends with it.
-	if sv.mainDone && !sv.leftoversTold && sv.escalation == nil && !sv.escalated {
+	return done
+}
+
+// afterReap decides, after a round of reaping in which children remained,
+// whether the run is over and which signal, if any, the job's tree gets now;
+// treeLeft says whether any process of the tree is alive. Once the main
+// process has exited, the run is over when nothing of its tree is left;
+// whatever it left behind gets SIGTERM once, and SIGKILL kill_after later
+// (armed here) unless a kill or timeout already has its own SIGKILL armed.
+// Once SIGKILL has been sent, every round sends it again, to latecomers
+// forked during the kill.
+func (sv *super) afterReap(treeLeft bool) (done bool, sig syscall.Signal) {
+	switch {
+	case sv.mainDone && !treeLeft:
+		return true, 0
+	case sv.mainDone && !sv.leftoversTold && sv.escalation == nil && !sv.escalated:
 		sv.leftoversTold = true
-		sv.signalTree(unix.SIGTERM)
 		sv.armEscalation(seconds(sv.meta.KillAfterS))
+		return false, unix.SIGTERM
+	case sv.escalated:
+		return false, unix.SIGKILL
 	}
-	if sv.escalated {
-		sv.signalTree(unix.SIGKILL) // latecomers forked during the kill
-	}
-	return false
+	return false, 0
+}
+
+// escalate is the armed SIGKILL coming due: from now on the tree gets
+// SIGKILL (see afterReap).
+func (sv *super) escalate() syscall.Signal {
+	sv.escalation = nil
+	sv.escalated = true
+	return unix.SIGKILL
 }
 
 // end starts terminating the run for reason: sig to the whole tree now,

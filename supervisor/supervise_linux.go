@@ -309,6 +309,11 @@ func (sv *super) command() (*exec.Cmd, error) {
 	default:
 		argv = m.Command
 	}
+	// The directory may have gone since the job was defined; exec would
+	// then blame the program ("fork/exec /bin/sh: no such file").
+	if err := checkDir(m.Cwd); err != nil {
+		return nil, fmt.Errorf("working directory %s: %w", m.Cwd, err)
+	}
 	path, err := lookPath(argv[0], envValue(env, "PATH"), m.Cwd)
 	if err != nil {
 		return nil, err
@@ -434,6 +439,18 @@ func lookPath(name, pathEnv, cwd string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: executable file not found in PATH", name)
+}
+
+// checkDir reports why p cannot be a working directory, if it cannot.
+func checkDir(p string) error {
+	fi, err := os.Stat(p)
+	switch {
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return errors.New("not a directory")
+	}
+	return nil
 }
 
 func executable(p string) error {
