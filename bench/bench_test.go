@@ -104,6 +104,13 @@ func suite(b *testing.B) {
 	capture(b, t, short)
 	terminal(b, t, floor, short)
 
+	big := int64(1 << 30)
+	if short {
+		big = 64 << 20
+	}
+	sel := firstSelection(b, s, big)
+	t.add(fmt.Sprintf("first selection after a %d MiB run, failure in its middle", big>>20), ms(sel), ratio(sel, floor), "≤1 s (issue 10, goal 4)")
+
 	began := time.Now()
 	listing(b, t, floor, short)
 	b.Logf("listing in %v", time.Since(began))
@@ -398,6 +405,34 @@ func observeBig(b *testing.B, s *jobs.Service, size int64) time.Duration {
 		}
 		return time.Since(start)
 	}), 50)
+}
+
+// firstSelection runs a job that prints a first line and size bytes of
+// INFO lines with one failure in their middle (its supervisor keeps the
+// notable-line index as the log grows), and returns how long the first
+// observe after its end takes; the result must hold the failure and the
+// first line within the default window. The job is deleted after.
+func firstSelection(b *testing.B, s *jobs.Service, size int64) time.Duration {
+	const failure = "--- FAIL: TestTransfer (0.02s) transfer_test.go:88: balance = 90, want 100"
+	info := fmt.Sprintf("yes '2026-12-01T10:00:00.000Z INFO request handled path=/api/items/1234 status=200 dur=12ms' | head -c %d; echo", size/2)
+	until := 600.0
+	env, err := s.Run(context.Background(), &jobs.RunRequest{
+		Definition:  jobs.Definition{Command: jobs.Command{"echo 'starting test run'; " + info + "; echo '" + failure + "'; " + info}},
+		Observation: jobs.Observation{Until: &until, Compress: "off", MaxBytes: 256}}, nil)
+	if err != nil || env.Job.State != jobstore.StateExited {
+		b.Fatalf("the %d MiB job: %+v, %v", size>>20, env, err)
+	}
+	defer s.Delete(context.Background(), &jobs.DeleteRequest{JobID: env.Job.JobID, Force: true})
+	start := time.Now()
+	obs, err := s.Observe(context.Background(), &jobs.StartRequest{JobID: env.Job.JobID}, nil)
+	d := time.Since(start)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if t := obs.Output.Text; !strings.Contains(t, failure) || !strings.Contains(t, "starting test run") || len(t) > jobs.DefaultMaxBytes {
+		b.Fatalf("the first selection (%d bytes) lost the failure or the first line", len(t))
+	}
+	return d
 }
 
 var (

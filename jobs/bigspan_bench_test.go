@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"bytes"
+	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -89,6 +91,68 @@ func BenchmarkSelect1GiB(b *testing.B) {
 	b.ReportMetric(float64(warm.Microseconds())/1000, "warm_ms")
 	b.ReportMetric(float64(extend.Microseconds())/1000, "extend_ms")
 	b.ReportMetric(float64(len(out.Text)), "result_bytes")
+}
+
+// BenchmarkSelect1GiBFirstCall measures what goal 4 of the compression
+// work asks: the first selection (an observe of the finished run) after a
+// real supervisor captured 1 GiB of output with a failure line in its
+// middle, the index kept by the supervisor as the log grew. It reports
+// that call's wall time (first_ms), how far behind the log the index was
+// when the run ended (lag_MiB: what the supervisor's catch-up and that
+// call still had to scan), and the run's own duration (run_s). Run it with
+//
+//	go test -run XXX -bench BenchmarkSelect1GiBFirstCall -benchtime 3x ./jobs/
+func BenchmarkSelect1GiBFirstCall(b *testing.B) {
+	s := newServiceB(b)
+	var first, run time.Duration
+	var lag int64
+	n := 0
+	for b.Loop() {
+		f, r, l := firstSelection(b, s, 1<<30)
+		first, run, lag = first+f, run+r, lag+l
+		n++
+	}
+	b.ReportMetric(float64(first.Microseconds())/1000/float64(n), "first_ms")
+	b.ReportMetric(float64(lag)/float64(n)/(1<<20), "lag_MiB")
+	b.ReportMetric(run.Seconds()/float64(n), "run_s")
+}
+
+// firstSelection runs a job that prints a first line, size bytes of INFO
+// lines with one failure in their middle, and returns how long the first
+// observe after its end took (its result checked to hold the failure and
+// the first line within the default window), the run's duration, and how
+// many bytes the index lacked at the run's end. The job is deleted after.
+func firstSelection(b *testing.B, s *Service, size int) (first, run time.Duration, lag int64) {
+	const failure = "--- FAIL: TestTransfer (0.02s) transfer_test.go:88: balance = 90, want 100"
+	info := "yes '2026-12-01T10:00:00.000Z INFO request handled path=/api/items/1234 status=200 dur=12ms' | head -c " + fmt.Sprint(size/2) + "; echo"
+	cmd := "echo 'starting test run with 4 workers'; " + info + "; echo '" + failure + "'; " + info
+	until := 600.0
+	env, err := s.Run(b.Context(), &RunRequest{Definition: Definition{Command: Command{cmd}},
+		Observation: Observation{Until: &until, Compress: "off", MaxBytes: 256}}, nil)
+	if err != nil || env.Job.State != jobstore.StateExited {
+		b.Fatalf("the 1 GiB job: %+v, %v", env, err)
+	}
+	id := env.Job.JobID
+	defer s.Delete(context.Background(), &DeleteRequest{JobID: id, Force: true})
+	_, st, err := s.read(id)
+	if err != nil || st.DurationMS == nil {
+		b.Fatalf("the 1 GiB job: %+v, %v", st, err)
+	}
+	if raw, err := os.ReadFile(s.store.Path(id, "notable.output.idx")); err == nil && len(raw) >= 32 {
+		lag = max(0, env.Output.TotalBytes-int64(binary.LittleEndian.Uint64(raw[16:])))
+	} else {
+		lag = env.Output.TotalBytes
+	}
+	t0 := time.Now()
+	obs, err := s.Observe(b.Context(), &StartRequest{JobID: id}, nil)
+	first = time.Since(t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if t := obs.Output.Text; !strings.Contains(t, failure) || !strings.Contains(t, "starting test run") || len(t) > DefaultMaxBytes {
+		b.Fatalf("the first selection (%d bytes) lost the failure or the first line:\n%s", len(t), t)
+	}
+	return first, time.Duration(*st.DurationMS) * time.Millisecond, lag
 }
 
 // processCPU returns the CPU time (user and system) this process used.

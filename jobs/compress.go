@@ -13,12 +13,13 @@ import (
 	"github.com/agent-exec/agent-exec/compress"
 	"github.com/agent-exec/agent-exec/jobstore"
 	"github.com/agent-exec/agent-exec/output"
+	"github.com/agent-exec/agent-exec/supervisor"
 )
 
 // What compression examines of a span: all of it up to maxCompressSpan;
 // of a longer one (logs of up to a GiB and more), its first headSpan
 // bytes, its last tailSpan bytes, and in between every line the notable
-// index names (errors, failures; see notable.go) with a little context,
+// index names (errors, failures; see supervisor.ExtendNotable) with a little context,
 // at most maxNotableLines of them. The parts are joined with holes that
 // the selection never shows: each lies inside a marker with its offsets.
 const (
@@ -118,7 +119,7 @@ func examined(path, stream string, start, end int64) ([]part, error) {
 		return nil, err
 	}
 	parts := []part{{start, headEnd}}
-	idx := filepath.Join(filepath.Dir(path), notableIndexName(stream))
+	idx := filepath.Join(filepath.Dir(path), supervisor.NotableIndexName(stream))
 	lines, err := notableLines(path, idx, end, headEnd, tailStart)
 	if err != nil {
 		lines = nil // no index (a read-only job directory): the head and the tail still are examined
@@ -129,14 +130,14 @@ func examined(path, stream string, start, end int64) ([]part, error) {
 		lines = append(lines[:maxNotableLines/2:maxNotableLines/2], lines[len(lines)-maxNotableLines/2:]...)
 	}
 	for _, l := range lines {
-		a, err := lineBoundary(f, max(headEnd, l.off-notableBefore), headEnd, true)
+		a, err := lineBoundary(f, max(headEnd, l.Off-notableBefore), headEnd, true)
 		if err != nil {
 			return nil, err
 		}
-		if a > l.off {
-			a = l.off
+		if a > l.Off {
+			a = l.Off
 		}
-		b, err := lineBoundary(f, min(tailStart, l.off+notableAfter), l.off+1, false)
+		b, err := lineBoundary(f, min(tailStart, l.Off+notableAfter), l.Off+1, false)
 		if err != nil {
 			return nil, err
 		}

@@ -2,12 +2,16 @@ package jobs
 
 import (
 	"context"
-	"github.com/agent-exec/agent-exec/jobstore"
+	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/supervisor"
 )
 
 // A failing `go test -v ./...` with hundreds of passing subtests: the run
@@ -153,49 +157,6 @@ func TestCompressBigLogKeepsHeadAndMiddleError(t *testing.T) {
 	check("observe compress always", obs.Output)
 }
 
-// The notable index is extended from where it stopped: a second call
-// scans only the bytes written since, and finds what they hold.
-func TestNotableIndexIsIncremental(t *testing.T) {
-	dir := t.TempDir()
-	logPath, idx := filepath.Join(dir, "output.log"), filepath.Join(dir, notableIndexName("output"))
-	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	write := func(s string) int64 {
-		t.Helper()
-		if _, err := f.WriteString(s); err != nil {
-			t.Fatal(err)
-		}
-		st, _ := f.Stat()
-		return st.Size()
-	}
-	size := write(strings.Repeat("ok line\n", 1000) + "error: first\n" + strings.Repeat("ok line\n", 10) + "error: unfinished")
-	lines, err := extendNotable(logPath, idx, size)
-	if err != nil || len(lines) != 1 || lines[0].off != 8000 {
-		t.Fatalf("first scan = %v, %v; want the line at 8000", lines, err)
-	}
-	// The unfinished line was left for later; once finished, it is found,
-	// with what follows it.
-	size = write(" now\n" + strings.Repeat("fine\n", 5) + "panic: second\n")
-	lines, err = extendNotable(logPath, idx, size)
-	if err != nil || len(lines) != 3 || lines[1].off != 8093 {
-		t.Fatalf("second scan = %v, %v; want three lines, the unfinished one at 8093", lines, err)
-	}
-	st, _ := os.Stat(idx)
-	if st.Size() != notableHeader+3*notableRecord || st.Mode().Perm() != 0o600 {
-		t.Fatalf("index is %d bytes, mode %v", st.Size(), st.Mode())
-	}
-	// An index of another log starts again.
-	if err := os.WriteFile(idx, []byte("garbage that is not an index at all, longer than a header"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if lines, err = extendNotable(logPath, idx, size); err != nil || len(lines) != 3 {
-		t.Fatalf("after damage = %v, %v", lines, err)
-	}
-}
-
 // Observe of a finished run returns the selection run returned; with an
 // offset it pages the raw log; the tail of a running job says what came
 // before it.
@@ -271,22 +232,52 @@ func TestObserveTailLines(t *testing.T) {
 	}
 }
 
-// Observing the tail of a running job with a long log extends its notable
-// index, by a bounded step, so that the call that needs the index finds
-// it mostly built.
-func TestObserveTailKeepsTheIndexUp(t *testing.T) {
+// The supervisor keeps a long log's notable index as the log grows, and
+// completes it once the run is over, with no reader asking: the first
+// selection after the run reads the index instead of the log. A failure in
+// the middle of the log and the fatal first line are in that selection.
+func TestSupervisorKeepsTheNotableIndex(t *testing.T) {
+	size := 96 << 20
+	if testing.Short() {
+		size = 8 << 20
+	}
 	s := newService(t)
-	until := 30.0
-	env := mustRun(t, s, &RunRequest{Definition: Definition{
-		Command: Command{"yes 'INFO all good here, nothing to see' | head -c 6000000; echo; echo 'ERROR: disk full'; echo ready; sleep 60"},
-	}, Observation: Observation{WaitFor: "^ready", Until: &until, Compress: "off"}}) // off: run builds no index
-	defer s.Kill(context.Background(), &KillRequest{JobID: env.Job.JobID})
-	if _, err := s.Observe(t.Context(), &StartRequest{JobID: env.Job.JobID}, nil); err != nil {
+	until := 120.0
+	cmd := fmt.Sprintf("echo 'fatal: the config file is missing, using defaults'; "+
+		"yes 'INFO all good here, nothing to see' | head -c %d; echo; echo 'ERROR: disk full while writing the cache'; "+
+		"yes 'INFO all good here, nothing to see' | head -c %d; echo", size/2, size/2)
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{cmd}},
+		Observation: Observation{Until: &until, Compress: "off"}}) // off: run reads no index
+	if env.Job.State != "exited" {
+		t.Fatalf("job = %+v", env.Job)
+	}
+	_, st, err := s.read(env.Job.JobID)
+	if err != nil {
 		t.Fatal(err)
 	}
-	log := s.store.Path(env.Job.JobID, jobstore.OutputLog)
-	lines, err := extendNotableBy(log, s.store.Path(env.Job.JobID, notableIndexName("output")), 0, 1)
-	if err != nil || len(lines) != 1 {
-		t.Fatalf("index after an observe of the tail = %v, %v; want the ERROR line", lines, err)
+	waitExit(t, st.SupervisorPID, st.SupervisorStart) // the catch-up is over
+	logPath := s.store.Path(env.Job.JobID, jobstore.OutputLog)
+	raw, err := os.ReadFile(s.store.Path(env.Job.JobID, supervisor.NotableIndexName("output")))
+	if err != nil {
+		t.Fatalf("no index after the run: %v", err)
+	}
+	fi, err := os.Stat(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) < 32 || binary.LittleEndian.Uint64(raw[16:]) != uint64(fi.Size()) {
+		t.Fatalf("the index does not cover the %d bytes of the log: header % x", fi.Size(), raw[:min(32, len(raw))])
+	}
+	obs, err := s.Observe(t.Context(), &StartRequest{JobID: env.Job.JobID}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ERROR: disk full while writing the cache", "fatal: the config file is missing"} {
+		if !strings.Contains(obs.Output.Text, want) {
+			t.Errorf("the selection lost %q:\n%s", want, obs.Output.Text[:min(len(obs.Output.Text), 2000)])
+		}
+	}
+	if len(obs.Output.Text) > DefaultMaxBytes {
+		t.Errorf("the selection is %d bytes", len(obs.Output.Text))
 	}
 }

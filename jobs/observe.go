@@ -228,9 +228,6 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 	if win.Omitted != nil {
 		env.Output.Omitted = &Range{Start: win.Omitted.Start, End: win.Omitted.End}
 	}
-	if v.kind == windowTail && st.State == jobstore.StateRunning {
-		keepNotableUp(w.file, stream, win.End)
-	}
 	if screenOnly {
 		env.Output.Text, env.Output.Start, env.Output.Truncated = "", win.End, false
 	}

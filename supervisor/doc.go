@@ -19,7 +19,10 @@
 //   - writes the terminal state only once no process of the tree is left,
 //     that is after the last output byte is on disk;
 //   - serves a control socket (ctl.sock in the job directory, 0600) that
-//     takes kill requests from any agent-exec process.
+//     takes kill requests from any agent-exec process;
+//   - keeps the notable-line index of each log longer than 4 MiB as it
+//     grows (notable.<stream>.idx; see [ExtendNotable]), reading the log
+//     files behind the kernel, paced, on a goroutine of its own.
 //
 // The workload's environment carries AGENT_EXEC_JOB_ID, which lets a reader
 // find and stop the leftovers of a job whose supervisor died.

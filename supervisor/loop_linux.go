@@ -265,6 +265,7 @@ func (sv *super) finish() {
 		sv.keepEnd(&st)
 	}
 	sv.final = &st
+	sv.indexer.end(sv.endSizes)
 	if sv.endRec != nil {
 		sv.endRec.Close()
 	}

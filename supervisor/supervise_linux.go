@@ -60,6 +60,7 @@ func Main(args []string) int {
 	}
 	code := sv.main(hs)
 	sv.notifyEnd()
+	sv.indexer.wait()
 	return code
 }
 
@@ -136,6 +137,7 @@ type super struct {
 	// is over, its terminal state and the logs' sizes at its end.
 	sinks    *sinkProcs
 	matcher  *matcher
+	indexer  *indexer // keeps the logs' notable-line indexes
 	final    *jobstore.State
 	endSizes map[string]int64
 
@@ -277,6 +279,8 @@ func (sv *super) start() (map[string]int64, error) {
 	if sv.matcher = sv.newMatcher(offsets); sv.matcher != nil {
 		go sv.matcher.run()
 	}
+	sv.indexer = sv.newIndexer(offsets)
+	go sv.indexer.run()
 	sv.log.Info("started", "pid", sv.mainPID, "command", m.Command)
 	return offsets, nil
 }
