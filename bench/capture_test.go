@@ -29,7 +29,7 @@ func floodCmd(n int64) string {
 // shell pipeline writing to a file of the same disk. The variants take
 // turns, round after round, each round starting with the next one (a
 // flood that follows another meets its dirty pages being written back),
-// each after a sync; each ratio is the median of its rounds' so that the
+// each after a sync; each figure is the median of its rounds', so that the
 // machine's load, which drifts, weighs on all of them alike.
 func capture(b *testing.B, t *table, short bool) {
 	// Many short rounds: a burst of another program's work then spoils
@@ -79,15 +79,9 @@ func capture(b *testing.B, t *table, short bool) {
 		}
 	}
 	rate := func(d time.Duration) string { return fmt.Sprintf("%.0f MB/s", float64(size)/1e6/d.Seconds()) }
-	// of is the median over the rounds of a's rate against b's.
-	of := func(a, b []time.Duration) float64 {
-		r := make([]float64, len(a))
-		for i := range a {
-			r[i] = b[i].Seconds() / a[i].Seconds()
-		}
-		return median(r)
-	}
 	mid := func(d []time.Duration) time.Duration { return slices.Sorted(slices.Values(d))[len(d)/2] }
+	// of is a's rate against b's, from the medians of their rounds.
+	of := func(a, b []time.Duration) float64 { return mid(b).Seconds() / mid(a).Seconds() }
 	t.add(fmt.Sprintf("flood of %d MiB to a file (sh: yes | head)", size>>20), rate(mid(raw)), "1×", "floor")
 	t.add("capture, nobody reading", rate(mid(none)), fmt.Sprintf("%.2f of raw", of(none, raw)), "")
 	t.add("capture, a run waiting for the end", rate(mid(waited)),

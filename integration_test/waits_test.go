@@ -164,7 +164,8 @@ func TestWaitForFloodEndsByDeadline(t *testing.T) {
 	}
 	t.Parallel()
 	s := startServer(t)
-	env := s.runJob("yes | head -c 64000000", obj{"wait_for": "(?i)nope", "until": 1, "compress": "off"})
+	// No literal that a match must contain: every line is matched on its own.
+	env := s.runJob("yes | head -c 64000000", obj{"wait_for": "^\\d+$", "until": 1, "compress": "off"})
 	if env.Wait.Reason != "deadline" {
 		t.Errorf("wait = %+v, want deadline: the scan held the call past until", env.Wait)
 	}

@@ -50,15 +50,16 @@ func BenchmarkObserveTail(b *testing.B) {
 }
 
 // BenchmarkLineScanner measures wait_for's scan of a 16 MiB log of short
-// lines: with a literal prefix (runs of plain lines skipped at once), and
-// without one (every line matched on its own).
+// lines: with a literal every match contains, case-sensitive or not (runs
+// of plain lines without it skipped at once), and without one (every line
+// matched on its own).
 func BenchmarkLineScanner(b *testing.B) {
 	path := b.TempDir() + "/output.log"
 	data := strings.Repeat("compiling foo v1.2.3\n", 16<<20/21)
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	for _, pattern := range []string{"NOPE", "(?i)nope"} {
+	for _, pattern := range []string{"NOPE", "(?i)nope", "^\\d+$"} {
 		b.Run(pattern, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			re := regexp.MustCompile(pattern)

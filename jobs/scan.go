@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"regexp/syntax"
+	"strings"
 
 	"github.com/agent-exec/agent-exec/output"
 )
@@ -26,9 +28,13 @@ const (
 type lineScanner struct {
 	re      *regexp.Regexp
 	pattern string
-	// prefix is a literal every match begins with (nil if the pattern has
-	// none): a run of plain lines that does not contain it cannot match.
-	prefix  []byte
+	// lits are literals one of which every match contains (nil: none is
+	// known): a run of plain lines that contains none of them cannot
+	// match. With fold they are lower case, to be looked for in lowered
+	// text.
+	lits    [][]byte
+	fold    bool
+	lowered []byte // scratch for the lowered text
 	secrets []string
 	path    string
 
@@ -41,9 +47,7 @@ type lineScanner struct {
 
 func newLineScanner(re *regexp.Regexp, pattern, path string, from int64, secrets []string) *lineScanner {
 	l := &lineScanner{re: re, pattern: pattern, path: path, pos: from, partAt: from, secrets: secrets}
-	if p, _ := re.LiteralPrefix(); p != "" {
-		l.prefix = []byte(p)
-	}
+	l.lits, l.fold = requiredLiterals(pattern)
 	return l
 }
 
@@ -125,7 +129,7 @@ func (l *lineScanner) feed(chunk []byte) *Match {
 // lines matches each line of b, a run of whole lines that starts at offset
 // at of the log.
 func (l *lineScanner) lines(b []byte, at int64) *Match {
-	if l.prefix != nil && plain(b) && !bytes.Contains(b, l.prefix) {
+	if l.lits != nil && plain(b) && !l.anyLiteral(b) {
 		return nil // no line here can match: skip them all at once
 	}
 	for len(b) > 0 {
@@ -137,6 +141,109 @@ func (l *lineScanner) lines(b []byte, at int64) *Match {
 		b = b[i+1:]
 	}
 	return nil
+}
+
+// anyLiteral reports whether plain text b contains one of l.lits.
+func (l *lineScanner) anyLiteral(b []byte) bool {
+	if l.fold {
+		l.lowered = append(l.lowered[:0], b...)
+		for i, c := range l.lowered {
+			if 'A' <= c && c <= 'Z' {
+				l.lowered[i] = c + 'a' - 'A'
+			}
+		}
+		b = l.lowered
+	}
+	for _, lit := range l.lits {
+		if bytes.Contains(b, lit) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxLiterals bounds the literals requiredLiterals returns: an alternation
+// of more is looked at line by line.
+const maxLiterals = 8
+
+// requiredLiterals returns literals one of which every match of pattern
+// contains, or nil when it finds none, and whether they are to be looked
+// for case-insensitively (then they are lower case). They are ASCII: they
+// serve to skip plain (ASCII) text.
+func requiredLiterals(pattern string) (lits [][]byte, fold bool) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil, false
+	}
+	set := required(re.Simplify(), &fold)
+	for _, s := range set {
+		if s == "" {
+			return nil, false
+		}
+		for i := range len(s) {
+			if s[i] >= 0x80 {
+				return nil, false
+			}
+		}
+	}
+	for _, s := range set {
+		if fold {
+			s = strings.ToLower(s)
+		}
+		lits = append(lits, []byte(s))
+	}
+	return lits, fold
+}
+
+// required returns literals one of which every match of re contains (nil:
+// none known); a case-folded literal sets *fold.
+func required(re *syntax.Regexp, fold *bool) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			*fold = true
+		}
+		return []string{string(re.Rune)}
+	case syntax.OpCapture, syntax.OpPlus:
+		return required(re.Sub[0], fold)
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return required(re.Sub[0], fold)
+		}
+	case syntax.OpConcat:
+		// Any part's literals will do: take the part whose shortest
+		// literal is the longest.
+		var best []string
+		for _, sub := range re.Sub {
+			if set := required(sub, fold); set != nil && shortest(set) > shortest(best) {
+				best = set
+			}
+		}
+		return best
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			set := required(sub, fold)
+			if set == nil || len(all)+len(set) > maxLiterals {
+				return nil
+			}
+			all = append(all, set...)
+		}
+		return all
+	}
+	return nil
+}
+
+// shortest returns the length of the shortest string of set, 0 for none.
+func shortest(set []string) int {
+	if len(set) == 0 {
+		return 0
+	}
+	n := len(set[0])
+	for _, s := range set[1:] {
+		n = min(n, len(s))
+	}
+	return n
 }
 
 // match matches one line (without its newline), as Clean shows it.

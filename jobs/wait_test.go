@@ -17,8 +17,8 @@ func ptr[T any](v T) *T { return &v }
 
 // TestWaitForEndsByDeadline: a wait_for that cannot keep up with the output
 // still ends at its deadline. The job writes 64 MB of one-character lines,
-// far more than the pattern (no literal prefix, so every line is matched on
-// its own) can be checked against in a second.
+// far more than the pattern (no literal that a match must contain, so every
+// line is matched on its own) can be checked against in a second.
 func TestWaitForEndsByDeadline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 64 MB")
@@ -26,7 +26,7 @@ func TestWaitForEndsByDeadline(t *testing.T) {
 	s := followService(t)
 	env, err := s.Run(context.Background(), &RunRequest{
 		Definition:  Definition{Command: Command{"yes | head -c 64000000"}},
-		Observation: Observation{WaitFor: "(?i)nope", Until: ptr(1.0), Compress: "off"},
+		Observation: Observation{WaitFor: "^\\d+$", Until: ptr(1.0), Compress: "off"},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +38,7 @@ func TestWaitForEndsByDeadline(t *testing.T) {
 }
 
 // TestLineScanner: lines are matched once each across steps, the unfinished
-// last line matches at the end of the log, and a literal-prefix pattern
+// last line matches at the end of the log, and a pattern with a literal
 // skips plain runs that cannot match without missing a line that can.
 func TestLineScanner(t *testing.T) {
 	dir := t.TempDir()
