@@ -117,6 +117,7 @@ func suite(b *testing.B) {
 
 	bin := buildBinary(b)
 	mcpSuite(b, t, bin, floor, n, short)
+	corpusReduction(b, t)
 }
 
 // listing measures list, name resolution and a named run at 100 (or 10)
@@ -220,6 +221,7 @@ func mcpSuite(b *testing.B, t *table, bin string, floor time.Duration, n int, sh
 	t.add("run true to exit (MCP stdio), p50", ms(p(runs, 50)), ratio(p(runs, 50), floor), "≤15 ms, ≤5× (goal 2)")
 	t.add("run true to exit (MCP stdio), p95", ms(p(runs, 95)), ratio(p(runs, 95), floor), "")
 	t.gross("MCP run→exit p50 / fork+exec", float64(p(runs, 50))/float64(floor), 1000)
+	modelBytes(b, t, cs)
 
 	cli := p(samples(max(n/5, 5), func() time.Duration {
 		start := time.Now()
@@ -395,7 +397,11 @@ func observeBig(b *testing.B, s *jobs.Service, size int64) time.Duration {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := os.Truncate(env.Job.OutputLog, size); err != nil {
+	detail, err := s.Observe(context.Background(), &jobs.StartRequest{JobID: env.Job.JobID, Observation: jobs.Observation{Detail: true}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Truncate(detail.Job.OutputLog, size); err != nil {
 		b.Fatal(err)
 	}
 	return p(samples(5, func() time.Duration {

@@ -208,8 +208,12 @@ func TestRunEnvAndStdin(t *testing.T) {
 	if env.Output.Text != "hi there/2\n" {
 		t.Fatalf("text = %q", env.Output.Text)
 	}
-	if got := strings.Join(env.Job.EnvKeys, ","); got != "B,GREETING" {
-		t.Fatalf("env_keys = %q", got)
+	if env.Job.EnvKeys != nil {
+		t.Errorf("run's job has env_keys %v: they are observe --detail's", env.Job.EnvKeys)
+	}
+	detail := agentExec(t, root, exitOK, "observe", "--detail", env.Job.JobID).envelope(t)
+	if got := strings.Join(detail.Job.EnvKeys, ","); got != "B,GREETING" {
+		t.Fatalf("observe --detail: env_keys = %q", got)
 	}
 	// Kebab-case aliases, and an explicit false for a default-true flag.
 	t.Setenv("AGENT_EXEC_TEST_INHERITED", "leak")

@@ -151,6 +151,7 @@ func observeFlags(fs *flagSet, o *jobs.Observation, offset bool) {
 		fs.Var(int64Ptr{&o.Offset}, "offset", "show the output forward from byte `offset` (default: the tail)")
 		fs.StringVar(&o.View, "view", "", "`view`: text (the default) or screen (a tty job's screen as a person sees it, instead of a text window)")
 		fs.IntVar(&o.TailLines, "tail_lines", 0, "show the last `n` lines (at most 10000) instead of the tail's bytes")
+		fs.BoolVar(&o.Detail, "detail", false, "also show the job's command, cwd, tags, pid, times and log paths")
 	}
 	fs.StringVar(&o.Stream, "stream", "", "`stream` to show: output, stdout or stderr")
 	fs.IntVar(&o.MaxBytes, "max_bytes", 0, "show at most `n` bytes of output (default 16384)")

@@ -71,6 +71,7 @@ func TestDurableAcrossServers(t *testing.T) {
 	if env.Job.State != "running" || env.Wait.Reason != "deadline" {
 		t.Fatalf("run = %s / %s", env.Job.State, env.Wait.Reason)
 	}
+	pid := s1.detail(id).PID
 	procs := jobProcs(id)
 	sv, ok := supervisorOf(s1.jobDir(id))
 	if len(procs) == 0 || !ok {
@@ -84,9 +85,9 @@ func TestDurableAcrossServers(t *testing.T) {
 		}
 	}
 	s2 := startServer(t, onRoot(r))
-	obs := s2.ok("observe", obj{"job_id": id})
-	if obs.Job.State != "running" || obs.Job.PID != env.Job.PID || obs.Output.Text != "up\n" {
-		t.Fatalf("observe from a new server = %s pid %d %q, want running pid %d", obs.Job.State, obs.Job.PID, obs.Output.Text, env.Job.PID)
+	obs := s2.ok("observe", obj{"job_id": id, "detail": true})
+	if obs.Job.State != "running" || obs.Job.PID != pid || obs.Output.Text != "up\n" {
+		t.Fatalf("observe from a new server = %s pid %d %q, want running pid %d", obs.Job.State, obs.Job.PID, obs.Output.Text, pid)
 	}
 	k := s2.ok("kill", obj{"job_id": id})
 	if k.Job.State != "killed" || k.Job.Reason != "kill" {
@@ -111,6 +112,7 @@ func TestServerKilledMidWait(t *testing.T) {
 	s1 := startServer(t, onRoot(r))
 	env := s1.started("sleep 600", "", nil)
 	id := env.Job.JobID
+	pid := s1.detail(id).PID
 	procs := jobProcs(id)
 	sv, ok := supervisorOf(s1.jobDir(id))
 	if !ok {
@@ -129,8 +131,8 @@ func TestServerKilledMidWait(t *testing.T) {
 		}
 	}
 	s2 := startServer(t, onRoot(r))
-	obs := s2.ok("observe", obj{"job_id": id})
-	if obs.Job.State != "running" || obs.Job.PID != env.Job.PID {
+	obs := s2.ok("observe", obj{"job_id": id, "detail": true})
+	if obs.Job.State != "running" || obs.Job.PID != pid {
 		t.Fatalf("observe from a new server = %s pid %d", obs.Job.State, obs.Job.PID)
 	}
 	if k := s2.ok("kill", obj{"job_id": id}); k.Job.State != "killed" {

@@ -42,13 +42,13 @@ func TestEnvelopeOrder(t *testing.T) {
 			fail = r
 		}
 	}
-	if !strings.HasPrefix(run, `{"schema_version":"1","ok":true,"type":"run","job":{"job_id":`) {
+	if !strings.HasPrefix(run, `{"schema_version":"2","ok":true,"type":"run","job":{"job_id":`) {
 		t.Fatalf("run result on the wire starts %.120s", run)
 	}
 	if w, o := strings.Index(run, `"wait":{`), strings.Index(run, `"output":{`); w < 0 || o < w {
 		t.Errorf("run result: wait at %d, output at %d; want the wait first: %.300s", w, o, run)
 	}
-	if !strings.HasPrefix(fail, `{"schema_version":"1","ok":false,"type":"error","error":{"code":"job_not_found"`) {
+	if !strings.HasPrefix(fail, `{"schema_version":"2","ok":false,"type":"error","error":{"code":"job_not_found"`) {
 		t.Errorf("error result on the wire starts %.120s", fail)
 	}
 }

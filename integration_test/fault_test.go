@@ -28,7 +28,7 @@ func TestFaultWorkloadKilledFromOutside(t *testing.T) {
 	s := startServer(t)
 	env := s.started("echo up; exec sleep 600", "^up$", nil)
 	id := env.Job.JobID
-	main := procOf(t, env.Job.PID)
+	main := procOf(t, s.detail(id).PID)
 	call := s.callAsync("observe", obj{"job_id": id, "until": 30}, "outside-kill")
 	s.awaitProgress("outside-kill", 20*time.Second)
 	if err := unix.Kill(main.pid, unix.SIGKILL); err != nil {
@@ -122,7 +122,7 @@ func TestFaultJobDirRemoved(t *testing.T) {
 	s := startServer(t)
 	env := s.started("echo up; exec sleep 600", "^up$", nil)
 	id := env.Job.JobID
-	main := procOf(t, env.Job.PID)
+	main := procOf(t, s.detail(id).PID)
 	sv, ok := supervisorOf(s.jobDir(id))
 	if !ok {
 		t.Fatal("no supervisor")
@@ -169,7 +169,7 @@ func TestFaultRootRemoved(t *testing.T) {
 	s := startServer(t)
 	env := s.started("echo up; exec sleep 600", "^up$", nil)
 	id := env.Job.JobID
-	main := procOf(t, env.Job.PID)
+	main := procOf(t, s.detail(id).PID)
 	sv, ok := supervisorOf(s.jobDir(id))
 	if !ok {
 		t.Fatal("no supervisor")

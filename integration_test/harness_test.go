@@ -543,10 +543,13 @@ func checkResult(tool string, res *mcp.CallToolResult) (*reply, error) {
 	if err := json.Unmarshal(b, env); err != nil {
 		return nil, fmt.Errorf("%s: decode envelope: %v", tool, err)
 	}
+	if env.Output != nil && env.Output.Stream == "" {
+		env.Output.Stream = "output" // left out for the merged log (schema_version 2)
+	}
 	rep := &reply{env: env, text: tc.Text, res: res}
 	switch {
-	case env.SchemaVersion != "1":
-		return rep, fmt.Errorf("%s: schema_version %q, want \"1\"", tool, env.SchemaVersion)
+	case env.SchemaVersion != "2":
+		return rep, fmt.Errorf("%s: schema_version %q, want \"2\"", tool, env.SchemaVersion)
 	case res.IsError == env.OK:
 		return rep, fmt.Errorf("%s: isError %v with ok %v", tool, res.IsError, env.OK)
 	case !env.OK && (env.Type != "error" || env.Error == nil):
@@ -627,6 +630,13 @@ func (s *server) started(command any, ready string, extra obj) *envelope {
 		s.t.Fatalf("run %v: wait ended by %s, want matched %q; output %q", command, env.Wait.Reason, ready, env.Output.Text)
 	}
 	return env
+}
+
+// detail returns job id's job object with its detail fields (observe
+// detail): operation results carry the lean one.
+func (s *server) detail(id string) *jobView {
+	s.t.Helper()
+	return s.ok("observe", obj{"job_id": id, "detail": true}).Job
 }
 
 // listAll returns every job of the root.

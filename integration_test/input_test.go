@@ -32,8 +32,8 @@ func TestMask(t *testing.T) {
 	if env.Wait.Matched == nil || strings.Contains(env.Wait.Matched.Line, secret) {
 		t.Errorf("matched line = %+v", env.Wait.Matched)
 	}
-	if strings.Join(env.Job.EnvKeys, ",") != "PLAIN,SECRET" {
-		t.Errorf("env_keys = %v, want [PLAIN SECRET]", env.Job.EnvKeys)
+	if keys := s.detail(id).EnvKeys; strings.Join(keys, ",") != "PLAIN,SECRET" {
+		t.Errorf("env_keys = %v, want [PLAIN SECRET]", keys)
 	}
 	s.ok("observe", obj{"job_id": id})
 	s.ok("observe", obj{"job_id": id, "raw": true})

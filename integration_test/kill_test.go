@@ -13,8 +13,8 @@ func TestTimeout(t *testing.T) {
 		if j.State != "killed" || j.Reason != "timeout" || j.Signal != "SIGTERM" || env.Wait.Reason != "exited" {
 			t.Errorf("job = %s/%s/%s, wait %s; want killed/timeout/SIGTERM", j.State, j.Reason, j.Signal, env.Wait.Reason)
 		}
-		if j.TimeoutS != 1 || j.ExitCode != nil {
-			t.Errorf("job.timeout_s = %v, exit_code %v", j.TimeoutS, j.ExitCode)
+		if d := s.detail(j.JobID); d.TimeoutS != 1 || j.ExitCode != nil {
+			t.Errorf("job.timeout_s = %v, exit_code %v", d.TimeoutS, j.ExitCode)
 		}
 	})
 	t.Run("TERM ignored: KILL after kill_after", func(t *testing.T) {
@@ -57,7 +57,7 @@ func TestKill(t *testing.T) {
 		if again.Job.State != "killed" || *again.Escalated {
 			t.Errorf("second kill = %+v", again.Job)
 		}
-		obs := s.ok("observe", obj{"job_id": id})
+		obs := s.ok("observe", obj{"job_id": id, "detail": true})
 		if obs.Job.State != "killed" || obs.Job.FinishedAt == "" {
 			t.Errorf("observe after kill: %+v", obs.Job)
 		}

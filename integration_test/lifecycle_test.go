@@ -64,6 +64,7 @@ func TestRestartRunning(t *testing.T) {
 	s := startServer(t)
 	env := s.started(`echo "run $(date +%s%N)"; sleep 600`, "^run ", nil)
 	id := env.Job.JobID
+	oldPID := s.detail(id).PID
 	old := jobProcs(id)
 	if len(old) == 0 {
 		t.Fatal("no process of the running job")
@@ -77,8 +78,8 @@ func TestRestartRunning(t *testing.T) {
 			t.Errorf("%s of the first run is alive after restart", p)
 		}
 	}
-	if r.Job.PID == env.Job.PID {
-		t.Errorf("new run has the old pid %d", r.Job.PID)
+	if pid := s.detail(id).PID; pid == oldPID {
+		t.Errorf("new run has the old pid %d", pid)
 	}
 	if strings.Count(r.Output.Text, "run ") != 1 {
 		t.Errorf("restart window = %q, want the new run's line only", r.Output.Text)
@@ -232,7 +233,7 @@ func TestNameIfRunning(t *testing.T) {
 	}
 
 	att := s.ok("run", obj{"command": "echo never runs", "name": "srv", "if_running": "attach", "until": 0})
-	if att.Job.JobID != id || att.Job.State != "running" || att.Job.Command[0] != "echo first; sleep 600" {
+	if att.Job.JobID != id || att.Job.State != "running" || s.detail(id).Command[0] != "echo first; sleep 600" {
 		t.Errorf("attach = %+v, want the running job %s", att.Job, id)
 	}
 	if n := len(s.listAll()); n != 1 {

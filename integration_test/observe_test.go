@@ -112,7 +112,7 @@ func TestObserveTailAndPaging(t *testing.T) {
 	if env.Job.State != "exited" {
 		t.Fatalf("job = %+v", env.Job)
 	}
-	if b, err := os.ReadFile(env.Job.OutputLog); err != nil || string(b) != want {
+	if b, err := os.ReadFile(s.detail(id).OutputLog); err != nil || string(b) != want {
 		t.Fatalf("output.log: %d bytes, %v; want the 100000 bytes printed", len(b), err)
 	}
 
@@ -207,7 +207,7 @@ func TestRawAndCleaned(t *testing.T) {
 	if o := s.ok("observe", obj{"job_id": id, "raw": true}).Output; o.Text != rawWant {
 		t.Errorf("observe raw text = %q, want %q", o.Text, rawWant)
 	}
-	if b, _ := os.ReadFile(env.Job.OutputLog); string(b) != rawWant {
+	if b, _ := os.ReadFile(s.detail(id).OutputLog); string(b) != rawWant {
 		t.Errorf("output.log = %q, want the raw bytes", b)
 	}
 }

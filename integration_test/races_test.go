@@ -210,7 +210,7 @@ func TestRaceConcurrentRestarts(t *testing.T) {
 		}
 		runs[rep.env.Job.Run] = true
 	}
-	obs := s.ok("observe", obj{"job_id": id})
+	obs := s.ok("observe", obj{"job_id": id, "detail": true})
 	if obs.Job.State != "running" || obs.Job.Run != ok+1 {
 		t.Fatalf("after %d restarts (%d succeeded): %s run %d, want running run %d", n, ok, obs.Job.State, obs.Job.Run, ok+1)
 	}
@@ -239,7 +239,7 @@ func TestRaceKillDuringRestart(t *testing.T) {
 		if !rr.rep.env.OK || !kr.rep.env.OK {
 			t.Fatalf("restart %s; kill %s", rr.rep.text, kr.rep.text)
 		}
-		obs := s.ok("observe", obj{"job_id": id})
+		obs := s.ok("observe", obj{"job_id": id, "detail": true})
 		t.Logf("round %d: final %s run %d", round, obs.Job.State, obs.Job.Run)
 		switch obs.Job.State {
 		case "running":
@@ -334,7 +334,7 @@ func TestRaceConcurrentStarts(t *testing.T) {
 		if j := okRep.env.Job; j.State != "running" || j.Run != 1 {
 			t.Errorf("round %d: the winning start = %s run %d", round, j.State, j.Run)
 		}
-		obs := s2.ok("observe", obj{"job_id": id})
+		obs := s2.ok("observe", obj{"job_id": id, "detail": true})
 		if obs.Job.State != "running" || obs.Job.Run != 1 {
 			t.Fatalf("round %d: job = %s run %d, want running run 1", round, obs.Job.State, obs.Job.Run)
 		}

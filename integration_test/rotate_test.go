@@ -24,7 +24,7 @@ func TestLogRotateOverStdio(t *testing.T) {
 	if obs.Output.TotalBytes != 1048576+5 {
 		t.Fatalf("total_bytes %d: offsets must stay absolute", obs.Output.TotalBytes)
 	}
-	fi, err := os.Stat(env.Job.OutputLog)
+	fi, err := os.Stat(s.detail(env.Job.JobID).OutputLog)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,8 +39,12 @@ func TestRunCommandForms(t *testing.T) {
 			if env.Wait.UntilS != 10 {
 				t.Errorf("wait.until_s = %v, want the run default 10", env.Wait.UntilS)
 			}
+			if j.Run != 1 || j.DurationMS == nil || j.Cwd != "" || j.CreatedAt != "" || j.OutputLog != "" || j.Command != nil {
+				t.Errorf("job = %+v: want run 1 and a duration, the detail fields left out", j)
+			}
+			j = s.detail(j.JobID)
 			if j.Run != 1 || j.Cwd != s.dir || j.PID != 0 || j.CreatedAt == "" || j.StartedAt == "" || j.FinishedAt == "" || j.DurationMS == nil {
-				t.Errorf("job = %+v: want run 1, cwd %s, no pid once exited, and all timestamps", j, s.dir)
+				t.Errorf("observe detail job = %+v: want run 1, cwd %s, no pid once exited, and all timestamps", j, s.dir)
 			}
 			want := tc.command
 			if str, ok := want.(string); ok {
@@ -66,8 +70,8 @@ func TestRunMergesStderr(t *testing.T) {
 	if want := "out1\nerr1\nout2\nerr2\n"; env.Output.Text != want {
 		t.Errorf("merged output = %q, want %q (exact interleaving)", env.Output.Text, want)
 	}
-	if env.Job.StdoutLog != "" || env.Job.StderrLog != "" {
-		t.Errorf("merged job has stdout_log %q / stderr_log %q", env.Job.StdoutLog, env.Job.StderrLog)
+	if j := s.detail(env.Job.JobID); j.OutputLog == "" || j.StdoutLog != "" || j.StderrLog != "" {
+		t.Errorf("merged job has output_log %q, stdout_log %q / stderr_log %q", j.OutputLog, j.StdoutLog, j.StderrLog)
 	}
 }
 
@@ -79,8 +83,8 @@ func TestRunSeparateStreams(t *testing.T) {
 	if env.Output.Stream != "stdout" || env.Output.Text != "out1\nout2\n" {
 		t.Errorf("run output = %q on %s, want stdout only", env.Output.Text, env.Output.Stream)
 	}
-	if env.Job.StdoutLog == "" || env.Job.StderrLog == "" {
-		t.Errorf("separate job without stdout_log/stderr_log: %+v", env.Job)
+	if j := s.detail(id); j.StdoutLog == "" || j.StderrLog == "" {
+		t.Errorf("separate job without stdout_log/stderr_log: %+v", j)
 	}
 	for stream, want := range map[string]string{"stdout": "out1\nout2\n", "stderr": "err1\n"} {
 		o := s.ok("observe", obj{"job_id": id, "stream": stream}).Output
@@ -153,7 +157,7 @@ func TestCwd(t *testing.T) {
 	}
 	env := s.runJob("pwd", obj{"cwd": "sub"})
 	want := filepath.Join(s.dir, "sub")
-	if env.Job.Cwd != want || env.Output.Text != want+"\n" {
-		t.Errorf("relative cwd: job.cwd %q, pwd %q; want %q", env.Job.Cwd, env.Output.Text, want)
+	if cwd := s.detail(env.Job.JobID).Cwd; cwd != want || env.Output.Text != want+"\n" {
+		t.Errorf("relative cwd: job.cwd %q, pwd %q; want %q", cwd, env.Output.Text, want)
 	}
 }

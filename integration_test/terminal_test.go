@@ -40,7 +40,7 @@ func TestTerminalResize(t *testing.T) {
 		t.Fatalf("initial size: %q", env.Output.Text)
 	}
 	got := s.ok("input", obj{"job_id": env.Job.JobID, "cols": 50, "rows": 12, "keys": []string{"enter"}, "wait_for": `^12 50`, "until": 30})
-	if got.Wait.Reason != "matched" || !got.Input.Resized {
+	if got.Wait.Reason != "matched" || got.Input != nil {
 		t.Fatalf("after resize: %q %+v", got.Output.Text, got.Input)
 	}
 	s.ok("kill", obj{"job_id": env.Job.JobID, "signal": "KILL"})
@@ -73,8 +73,8 @@ func TestEOFEndsCat(t *testing.T) {
 	id := s.runJob([]string{"cat"}, obj{"interactive": true, "until": 0}).Job.JobID
 	in := s.ok("input", obj{"job_id": id, "text": "abc\n", "eof": true, "until": 30})
 	got := s.ok("observe", obj{"job_id": id, "until": 30})
-	if !in.Input.EOF {
-		t.Errorf("input view = %+v, want eof", in.Input)
+	if in.Input != nil {
+		t.Errorf("input view = %+v, want none: every byte was written", in.Input)
 	}
 	if got.Job.State != "exited" || *got.Job.ExitCode != 0 || got.Output.Text != "abc\n" {
 		t.Fatalf("cat after eof: %s %v %q", got.Job.State, got.Job.ExitCode, got.Output.Text)

@@ -52,7 +52,7 @@ func TestKillTree(t *testing.T) {
 setsid -w sh -c 'sleep 600 & echo $! > grandchild.pid'
 echo ready
 sleep 600`, "^ready$", obj{"cwd": cwd})
-	main := procOf(t, env.Job.PID)
+	main := procOf(t, s.detail(env.Job.JobID).PID)
 	child := procOf(t, readPID(t, filepath.Join(cwd, "child.pid")))
 	grandchild := procOf(t, readPID(t, filepath.Join(cwd, "grandchild.pid")))
 	// The grandchild left the job's process group and session: a kill of

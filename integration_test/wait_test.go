@@ -19,8 +19,8 @@ func TestWaitForLine(t *testing.T) {
 	if w.Matched.Pattern != "listening on port [0-9]+" || w.Matched.Line != "listening on port 8080" || w.Matched.Offset != int64(len("booting\n")) {
 		t.Errorf("matched = %+v, want the line at offset 8", *w.Matched)
 	}
-	if env.Job.State != "running" || env.Job.PID == 0 {
-		t.Errorf("job = %s pid %d, want running with a pid", env.Job.State, env.Job.PID)
+	if pid := s.detail(env.Job.JobID).PID; env.Job.State != "running" || pid == 0 {
+		t.Errorf("job = %s pid %d, want running with a pid", env.Job.State, pid)
 	}
 
 	// observe waits the same way.

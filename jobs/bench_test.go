@@ -32,7 +32,7 @@ func BenchmarkObserveTail(b *testing.B) {
 		b.Fatal(err)
 	}
 	line := strings.Repeat("x", 99) + "\n"
-	f, err := os.OpenFile(env.Job.OutputLog, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(detailOf(b, s, env.Job.JobID).OutputLog, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -106,21 +106,27 @@ func diskFull(dir string) bool {
 	return unix.Statfs(dir, &fs) == nil && fs.Bavail == 0
 }
 
-// view builds the envelope's job object.
-func (s *Service) view(m *jobstore.Meta, st *jobstore.State) *Job {
+// view builds the envelope's job object: what a model acts on, and with
+// detail the definition and bookkeeping fields too (see [Job]).
+func (s *Service) view(m *jobstore.Meta, st *jobstore.State, detail bool) *Job {
 	red := output.NewRedactor(secrets(m)...)
 	j := &Job{
 		JobID: m.ID, Name: m.Name, State: st.State, Reason: st.Reason,
 		ExitCode: st.ExitCode, Signal: st.Signal, Error: red.String(st.Error),
-		Cwd: red.String(m.Cwd), Tags: m.Tags, TTY: m.TTY, Interactive: m.Interactive,
-		Run: st.Run, CreatedAt: m.CreatedAt.String(), TimeoutS: m.TimeoutS,
+		Run: st.Run, DurationMS: st.DurationMS,
 	}
+	if st.State == jobstore.StateRunning && st.StartedAt != nil {
+		d := time.Since(st.StartedAt.Time).Milliseconds()
+		j.DurationMS = &d
+	}
+	if !detail {
+		return j
+	}
+	j.Cwd, j.Tags, j.TTY, j.Interactive = red.String(m.Cwd), m.Tags, m.TTY, m.Interactive
+	j.CreatedAt, j.TimeoutS = m.CreatedAt.String(), m.TimeoutS
 	j.Command = make([]string, len(m.Command))
 	for i, a := range m.Command {
 		j.Command[i] = red.String(a)
-	}
-	if j.Tags == nil {
-		j.Tags = []string{}
 	}
 	for k := range m.Env {
 		j.EnvKeys = append(j.EnvKeys, k)
@@ -134,11 +140,6 @@ func (s *Service) view(m *jobstore.Meta, st *jobstore.State) *Job {
 	}
 	if st.FinishedAt != nil {
 		j.FinishedAt = st.FinishedAt.String()
-	}
-	j.DurationMS = st.DurationMS
-	if st.State == jobstore.StateRunning && st.StartedAt != nil {
-		d := time.Since(st.StartedAt.Time).Milliseconds()
-		j.DurationMS = &d
 	}
 	if m.Separate() {
 		j.StdoutLog = s.store.Path(m.ID, jobstore.StdoutLog)

@@ -3,7 +3,7 @@
 // server (package tools) and the command line, so the two can never disagree
 // about a job.
 //
-// Every operation returns an [Envelope] (schema_version "1") or an *[Error]
+// Every operation returns an [Envelope] (schema_version "2") or an *[Error]
 // carrying one of the stable [Code]s. A failed operation creates nothing and
 // changes nothing. No operation ties a job to the caller: a cancelled
 // context, an expired wait or a failed call leave every job running; only

@@ -76,7 +76,7 @@ func (s *Service) Follow(ctx context.Context, ref, stream string, from int64, fo
 	f := &follower{path: s.store.Path(id, file), pos: from, out: output.NewRedactor(secrets(m)...).Writer(w)}
 	env := func() *Envelope {
 		e := envelope("logs")
-		e.Job = s.view(m, st)
+		e.Job = s.view(m, st, false)
 		end := f.pos - int64(f.out.Held())
 		e.Output = &OutputView{Stream: name, TotalBytes: sizeOf(f.path), Start: from, End: end, NextOffset: end}
 		return e

@@ -74,7 +74,10 @@ func (s *Service) Input(ctx context.Context, req *InputRequest, progress Progres
 	if env.Output != nil && env.Output.Stream != stream {
 		env.Output.Stream = stream
 	}
-	env.Input = &InputView{Bytes: len(data), Written: written, EOF: req.EOF, Resized: req.Cols > 0}
+	if written < len(data) {
+		// Only a short write is news: the answer and the state are the rest.
+		env.Input = &InputView{Bytes: len(data), Written: written, EOF: req.EOF, Resized: req.Cols > 0}
+	}
 	return env, nil
 }
 

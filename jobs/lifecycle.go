@@ -44,7 +44,7 @@ func (s *Service) Create(ctx context.Context, d *Definition) (*Envelope, error) 
 		return nil, err
 	}
 	env := envelope("create")
-	env.Job = s.view(m, st)
+	env.Job = s.view(m, st, true)
 	return env, nil
 }
 
@@ -530,7 +530,7 @@ func (s *Service) Kill(ctx context.Context, req *KillRequest) (*Envelope, error)
 			return err
 		}
 		escalated := !already && sig != unix.SIGKILL && st.Signal == "SIGKILL"
-		env.Job, env.Escalated, env.AlreadyFinished = s.view(m, st), &escalated, &already
+		env.Job, env.Escalated, env.AlreadyFinished = s.view(m, st, false), &escalated, &already
 		return nil
 	})
 	if err != nil && s.unreadable(id, err) {

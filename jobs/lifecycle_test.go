@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,16 @@ func mustRun(t *testing.T, s *Service, req *RunRequest) *Envelope {
 		t.Fatalf("Run(%v) = %v", req.Command, err)
 	}
 	return env
+}
+
+// detailOf is the detail job object of job id, as observe detail returns it.
+func detailOf(t testing.TB, s *Service, id string) *Job {
+	t.Helper()
+	env, err := s.Observe(t.Context(), &StartRequest{JobID: id, Observation: Observation{Detail: true}}, nil)
+	if err != nil {
+		t.Fatalf("observe %s detail: %v", id, err)
+	}
+	return env.Job
 }
 
 func codeOf(err error) Code {
@@ -255,7 +266,8 @@ func TestMaskNeverInResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range []any{env, list} {
+	detail := detailOf(t, s, env.Job.JobID)
+	for _, v := range []any{env, list, detail} {
 		b, _ := json.Marshal(v)
 		if strings.Contains(string(b), secret) {
 			t.Fatalf("response contains the masked value: %s", b)
@@ -264,7 +276,7 @@ func TestMaskNeverInResponses(t *testing.T) {
 	if !strings.Contains(env.Output.Text, "token=***") {
 		t.Fatalf("output = %q, want the value redacted", env.Output.Text)
 	}
-	raw, err := os.ReadFile(env.Job.OutputLog)
+	raw, err := os.ReadFile(detail.OutputLog)
 	if err != nil || !strings.Contains(string(raw), secret) {
 		t.Fatalf("log = %q, %v: the log keeps the real bytes", raw, err)
 	}
@@ -371,7 +383,7 @@ func TestLogLimit(t *testing.T) {
 	if j.State != jobstore.StateKilled || j.Reason != jobstore.ReasonLogLimit || j.Signal != "SIGKILL" {
 		t.Fatalf("job = %s/%s/%s, want killed by the log limit", j.State, j.Reason, j.Signal)
 	}
-	fi, err := os.Stat(j.OutputLog)
+	fi, err := os.Stat(detailOf(t, s, j.JobID).OutputLog)
 	if err != nil || fi.Size() != limit {
 		t.Fatalf("output.log = %v, %v; want cut back to %d bytes", fi, err, limit)
 	}
@@ -491,5 +503,32 @@ func TestNameIndexBuiltFromOldRoot(t *testing.T) {
 	}
 	if _, err := s.Create(t.Context(), &Definition{Command: Command{"true"}, Name: "svc"}); codeOf(err) != CodeNameInUse {
 		t.Errorf("second Create while %s is created = %v, want name_in_use", env.Job.JobID, err)
+	}
+}
+
+// TestLeanJobAndDetail: operation results carry the lean job object;
+// observe with detail adds the definition and bookkeeping; detail is
+// observe's only, and a run that asks for it creates nothing.
+func TestLeanJobAndDetail(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"echo hi"}, Tags: []string{"t"}}})
+	j := env.Job
+	if j.State != jobstore.StateExited || j.ExitCode == nil || j.Run != 1 || j.DurationMS == nil {
+		t.Fatalf("run job = %+v, want exited with exit_code, run and duration", j)
+	}
+	if j.Command != nil || j.Cwd != "" || j.Tags != nil || j.CreatedAt != "" || j.OutputLog != "" {
+		t.Errorf("run job = %+v, want no detail fields", j)
+	}
+	d := detailOf(t, s, j.JobID)
+	if len(d.Command) != 1 || d.Cwd == "" || !slices.Equal(d.Tags, []string{"t"}) || d.CreatedAt == "" || d.FinishedAt == "" || d.OutputLog == "" {
+		t.Errorf("observe detail job = %+v, want the definition and bookkeeping", d)
+	}
+	_, err := s.Run(t.Context(), &RunRequest{Definition: Definition{Command: Command{"true"}}, Observation: Observation{Detail: true}}, nil)
+	if e := AsError(err); e == nil || e.Code != CodeInvalidInput || e.Field != "detail" {
+		t.Fatalf("run with detail = %v, want invalid_input on detail", err)
+	}
+	list, err := s.List(t.Context(), &ListRequest{All: true})
+	if err != nil || len(list.Jobs) != 1 {
+		t.Fatalf("list after a refused run = %d jobs, %v; want the first job only", len(list.Jobs), err)
 	}
 }

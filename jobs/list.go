@@ -178,7 +178,10 @@ func within(path, dir string) bool {
 }
 
 func (s *Service) summary(m *jobstore.Meta, st *jobstore.State) Summary {
-	j := s.view(m, st)
+	j := s.view(m, st, true)
+	if j.Tags == nil {
+		j.Tags = []string{} // a summary always has its tags
+	}
 	log := s.store.Path(m.ID, jobstore.OutputLog)
 	if m.Separate() {
 		log = s.store.Path(m.ID, jobstore.StdoutLog)

@@ -53,8 +53,8 @@ func TestCwdRecordedResolved(t *testing.T) {
 	}
 	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"true"}, Cwd: link}})
 	want, _ := filepath.EvalSymlinks(real)
-	if env.Job.Cwd != want {
-		t.Errorf("cwd of a job started in %s = %s, want %s", link, env.Job.Cwd, want)
+	if got := detailOf(t, s, env.Job.JobID).Cwd; got != want {
+		t.Errorf("cwd of a job started in %s = %s, want %s", link, got, want)
 	}
 	for _, dir := range []string{real, link} {
 		l, err := s.List(t.Context(), &ListRequest{Cwd: dir})

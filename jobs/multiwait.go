@@ -59,7 +59,13 @@ func (s *Service) ObserveJobs(ctx context.Context, req *ObserveRequest, progress
 	if req.View == "screen" {
 		return nil, invalid("view", "screen shows one job: give job_id alone")
 	}
-	if err := s.checkObservation(&req.Observation, false); err != nil {
+	// detail is observe's and applies to the job answered for; the rest
+	// is checked as a wait that reads no offset.
+	detail := req.Detail
+	req.Detail = false
+	err := s.checkObservation(&req.Observation, false)
+	req.Detail = detail
+	if err != nil {
 		return nil, err
 	}
 	ids := make([]string, 0, len(refs))

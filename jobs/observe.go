@@ -73,6 +73,9 @@ func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
 			return invalid("offset", "must be between 0 and %d", int64(MaxOffset))
 		}
 	}
+	if o.Detail && !offsetAllowed {
+		return invalid("detail", "only observe returns the job's detail")
+	}
 	if o.TailLines != 0 {
 		switch {
 		case !offsetAllowed:
@@ -222,7 +225,7 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 		return nil, err
 	}
 	env := envelope(v.typ)
-	env.Job = s.view(m, st)
+	env.Job = s.view(m, st, o.Detail)
 	env.Output = &OutputView{Stream: stream, Text: win.Text, TotalBytes: win.TotalBytes,
 		Start: win.Start, End: win.End, NextOffset: win.NextOffset, Truncated: win.Truncated, RotatedBefore: win.RotatedBefore}
 	if win.Omitted != nil {

@@ -27,7 +27,7 @@ func TestLogRotate(t *testing.T) {
 	if env.Job.State != "exited" {
 		t.Fatalf("job %+v", env.Job)
 	}
-	fi, err := os.Stat(env.Job.OutputLog)
+	fi, err := os.Stat(detailOf(t, s, env.Job.JobID).OutputLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,18 +85,19 @@ func TestLogRotateWhileRunning(t *testing.T) {
 	if env.Job.State != "running" {
 		t.Fatalf("job %+v", env.Job)
 	}
+	logPath := detailOf(t, s, env.Job.JobID).OutputLog
 	in, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := os.NewFile(uintptr(in), "inotify")
 	defer f.Close()
-	if _, err := unix.InotifyAddWatch(in, env.Job.OutputLog, unix.IN_MODIFY); err != nil {
+	if _, err := unix.InotifyAddWatch(in, logPath, unix.IN_MODIFY); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	buf := make([]byte, 4096)
-	for output.DataStart(env.Job.OutputLog) == 0 {
+	for output.DataStart(logPath) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the running job's log was not cut within 30 s")
 		}
@@ -120,7 +121,7 @@ func TestLogRotateTTY(t *testing.T) {
 	if env.Job.State != "exited" || env.Output.RotatedBefore == 0 || !strings.Contains(env.Output.Text, "END") {
 		t.Fatalf("tty run: state %s, start %d, rotated_before %d", env.Job.State, env.Output.Start, env.Output.RotatedBefore)
 	}
-	fi, err := os.Stat(env.Job.OutputLog)
+	fi, err := os.Stat(detailOf(t, s, env.Job.JobID).OutputLog)
 	if err != nil {
 		t.Fatal(err)
 	}

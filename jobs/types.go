@@ -8,8 +8,9 @@ import (
 	"github.com/agent-exec/agent-exec/jobstore"
 )
 
-// SchemaVersion is the envelope's schema_version.
-const SchemaVersion = "1"
+// SchemaVersion is the envelope's schema_version. Version 2 made the job
+// object of operation results lean (see [Job]).
+const SchemaVersion = "2"
 
 // Command is a job's command: one element is a shell command line, two or
 // more an argv. In JSON it is an array of strings, or a plain string taken
@@ -76,6 +77,9 @@ type Observation struct {
 	// TailLines, when positive, shows the last TailLines lines (within
 	// MaxBytes) instead of the byte window. Observe only.
 	TailLines int `json:"tail_lines,omitempty"`
+	// Detail asks for the job's definition and bookkeeping fields in the
+	// job object (see [Job]). Observe only.
+	Detail bool `json:"detail,omitempty"`
 
 	// Forever is for the command line (observe --forever), not a tool
 	// argument: wait with no deadline, past the service's MaxUntil, until
@@ -223,34 +227,43 @@ func envelope(typ string) *Envelope {
 	return &Envelope{SchemaVersion: SchemaVersion, OK: true, Type: typ}
 }
 
-// Job is the job object of the envelope.
+// Job is the job object of the envelope. Operation results (run, start,
+// restart, kill, input, observe) carry what a model acts on: the id, name,
+// state, reason, exit code or signal, launch error, run and duration. The
+// rest, the definition and the bookkeeping, comes with observe's detail
+// and in create and update, whose results are about the definition; list
+// has its own summaries. Empty detail fields are left out.
 type Job struct {
-	JobID       string   `json:"job_id"`
-	Name        string   `json:"name,omitempty"`
-	State       string   `json:"state"`
-	Reason      string   `json:"reason,omitempty"`
-	ExitCode    *int     `json:"exit_code,omitempty"`
-	Signal      string   `json:"signal,omitempty"`
-	Error       string   `json:"error,omitempty"`
-	Command     []string `json:"command"`
-	Cwd         string   `json:"cwd"`
-	Tags        []string `json:"tags"`
+	JobID    string `json:"job_id"`
+	Name     string `json:"name,omitempty"`
+	State    string `json:"state"`
+	Reason   string `json:"reason,omitempty"`
+	ExitCode *int   `json:"exit_code,omitempty"`
+	Signal   string `json:"signal,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Run      int    `json:"run"`
+	// DurationMS is the run's, so far while it runs.
+	DurationMS *int64 `json:"duration_ms,omitempty"`
+
+	// Detail fields.
+	Command     []string `json:"command,omitempty"`
+	Cwd         string   `json:"cwd,omitempty"`
+	Tags        []string `json:"tags,omitempty"`
 	EnvKeys     []string `json:"env_keys,omitempty"`
-	TTY         bool     `json:"tty"`
-	Interactive bool     `json:"interactive"`
+	TTY         bool     `json:"tty,omitempty"`
+	Interactive bool     `json:"interactive,omitempty"`
 	PID         int      `json:"pid,omitempty"`
-	Run         int      `json:"run"`
-	CreatedAt   string   `json:"created_at"`
+	CreatedAt   string   `json:"created_at,omitempty"`
 	StartedAt   string   `json:"started_at,omitempty"`
 	FinishedAt  string   `json:"finished_at,omitempty"`
-	DurationMS  *int64   `json:"duration_ms,omitempty"`
 	TimeoutS    float64  `json:"timeout_s,omitempty"`
-	OutputLog   string   `json:"output_log"`
+	OutputLog   string   `json:"output_log,omitempty"`
 	StdoutLog   string   `json:"stdout_log,omitempty"`
 	StderrLog   string   `json:"stderr_log,omitempty"`
 }
 
-// InputView says what an input call delivered.
+// InputView says what an input call delivered. An input result carries it
+// only when the job took fewer bytes than given (it stopped reading).
 type InputView struct {
 	Bytes   int  `json:"bytes"`   // bytes given (text and keys)
 	Written int  `json:"written"` // bytes the job took; fewer when it stopped reading
@@ -264,20 +277,44 @@ type Range struct {
 	End   int64 `json:"end"`
 }
 
-// OutputView is a bounded window of one stream.
+// OutputView is a bounded window of one stream. In JSON, fields at their
+// usual value are left out: stream when it is "output" (the merged log),
+// start when it is 0, truncated when it is false; decoding puts them back.
 type OutputView struct {
-	Stream     string `json:"stream"`
+	Stream     string `json:"stream,omitempty"`
 	Text       string `json:"text"`
 	TotalBytes int64  `json:"total_bytes"`
-	Start      int64  `json:"start"`
+	Start      int64  `json:"start,omitempty"`
 	End        int64  `json:"end"`
 	Omitted    *Range `json:"omitted,omitempty"`
 	NextOffset int64  `json:"next_offset"`
-	Truncated  bool   `json:"truncated"`
+	Truncated  bool   `json:"truncated,omitempty"`
 	// RotatedBefore: the window was asked to start before this offset, and
 	// log_rotate has discarded the bytes before it.
 	RotatedBefore int64          `json:"rotated_before,omitempty"`
 	Compression   map[string]any `json:"compression,omitempty"`
+}
+
+// outputJSON is OutputView's encoding without its methods.
+type outputJSON OutputView
+
+// MarshalJSON leaves the stream out when it is "output".
+func (v OutputView) MarshalJSON() ([]byte, error) {
+	if v.Stream == "output" {
+		v.Stream = ""
+	}
+	return json.Marshal(outputJSON(v))
+}
+
+// UnmarshalJSON reads a window, its stream "output" when none is given.
+func (v *OutputView) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, (*outputJSON)(v)); err != nil {
+		return err
+	}
+	if v.Stream == "" {
+		v.Stream = "output"
+	}
+	return nil
 }
 
 // Wait reasons.

@@ -85,7 +85,7 @@ func (s *Service) killUnreadable(id string, sig syscall.Signal, grace float64, c
 		env := envelope("kill")
 		env.Signal = supervisor.SignalName(sig)
 		escalated, already := false, false
-		env.Job, env.Escalated, env.AlreadyFinished = s.view(m, st), &escalated, &already
+		env.Job, env.Escalated, env.AlreadyFinished = s.view(m, st, false), &escalated, &already
 		return env, nil
 	}
 	what := "no process of it was found running"

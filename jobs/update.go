@@ -58,7 +58,7 @@ func (s *Service) Update(ctx context.Context, req *UpdateRequest) (*Envelope, er
 			m.Tags = tags
 		}
 		_ = s.store.AppendEvent(id, jobstore.Event{Event: "updated", Detail: detail})
-		env.Job = s.view(m, st)
+		env.Job = s.view(m, st, true)
 		return nil
 	})
 	if err != nil {

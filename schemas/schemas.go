@@ -1,5 +1,5 @@
 // Package schemas owns the JSON Schema documents of agent-exec's MCP tools
-// (schema_version "1"): one input and one output schema per tool, committed
+// (schema_version "2"): one input and one output schema per tool, committed
 // as *.json files in this directory and embedded in the binary.
 //
 // The documents are JSON Schema 2020-12. They carry no "$schema" keyword:

@@ -24,7 +24,7 @@ var wantParams = map[string][]string{
 		"until", "wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress"},
 	"kill": {"job_id", "signal", "grace"},
 	"observe": {"job_id", "job_ids", "all", "until", "offset",
-		"wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress", "view", "tail_lines"},
+		"wait_for", "wait_for_port", "idle_ms", "stream", "max_bytes", "raw", "compress", "view", "tail_lines", "detail"},
 	"input": {"job_id", "text", "keys", "eof", "cols", "rows", "until", "wait_for", "idle_ms",
 		"stream", "max_bytes", "raw", "compress"},
 	"list":   {"state", "name", "tag", "cwd", "all", "limit"},
@@ -375,6 +375,7 @@ var inputCases = []struct {
 	{"observe", `{"job_id":"top","tail_lines":50}`, nil, ""},
 	{"observe", `{"job_id":"top","tail_lines":0}`, ptr("tail_lines"), ""},
 	{"observe", `{"job_id":"top","tail_lines":10001}`, ptr("tail_lines"), ""},
+	{"observe", `{"job_id":"top","detail":true}`, nil, ""},
 	// run
 	{"run", `{"command":["echo hi"]}`, nil, ""},
 	{"run", `{"command":"make build"}`, nil, ""},
@@ -598,20 +599,22 @@ const (
 		"error":"exec: \"nope\": executable file not found in $PATH","command":["nope","x"],"cwd":"/work",
 		"tags":[],"tty":false,"interactive":false,"run":1,"created_at":"2026-05-01T10:00:00.000Z",
 		"finished_at":"2026-05-01T10:00:00.003Z","output_log":"/jobs/x/output.log"}`
-	window    = `{"stream":"output","text":"ok\n","total_bytes":3,"start":0,"end":3,"next_offset":3,"truncated":false}`
-	cutWindow = `{"stream":"output","text":"head\n[... 90000 bytes omitted: observe with offset 4096 ...]\ntail\n",
+	leanJob    = `{"job_id":"01jz3k5m8q9r7t6v5w4x3y2z1a","state":"exited","reason":"exit","exit_code":0,"run":1,"duration_ms":9}`
+	leanWindow = `{"text":"hi\n","total_bytes":3,"end":3,"next_offset":3}`
+	window     = `{"stream":"output","text":"ok\n","total_bytes":3,"start":0,"end":3,"next_offset":3,"truncated":false}`
+	cutWindow  = `{"stream":"output","text":"head\n[... 90000 bytes omitted: observe with offset 4096 ...]\ntail\n",
 		"total_bytes":100000,"start":0,"end":100000,"omitted":{"start":4096,"end":94096},"next_offset":100000,
 		"truncated":true,"compression":{"mode":"auto","strategy":"head_tail"}}`
 	exitedWait   = `{"waited_ms":3488,"until_s":10,"reason":"exited"}`
 	matchedWait  = `{"waited_ms":812,"until_s":50,"reason":"matched","matched":{"pattern":"ready","line":"server ready on :3000","offset":120}}`
 	notWaited    = `{"waited_ms":0,"until_s":0,"reason":"not_waited"}`
-	errEnvelope  = `{"schema_version":"1","ok":false,"type":"error","error":{"code":"job_not_found","message":"no job \"abcd\": list shows the jobs","retryable":false}}`
-	errWithField = `{"schema_version":"1","ok":false,"type":"error","error":{"code":"invalid_input","message":"max_bytes: must be <= 1048576","retryable":false,"field":"max_bytes"}}`
-	errDetails   = `{"schema_version":"1","ok":false,"type":"error","error":{"code":"ambiguous_job_id","message":"abcd matches 2 jobs","retryable":false,"details":{"candidates":["abcd1","abcd2"]}}}`
+	errEnvelope  = `{"schema_version":"2","ok":false,"type":"error","error":{"code":"job_not_found","message":"no job \"abcd\": list shows the jobs","retryable":false}}`
+	errWithField = `{"schema_version":"2","ok":false,"type":"error","error":{"code":"invalid_input","message":"max_bytes: must be <= 1048576","retryable":false,"field":"max_bytes"}}`
+	errDetails   = `{"schema_version":"2","ok":false,"type":"error","error":{"code":"ambiguous_job_id","message":"abcd matches 2 jobs","retryable":false,"details":{"candidates":["abcd1","abcd2"]}}}`
 )
 
 func envelope(tool string, fields string) string {
-	return `{"schema_version":"1","ok":true,"type":"` + tool + `",` + fields + `}`
+	return `{"schema_version":"2","ok":true,"type":"` + tool + `",` + fields + `}`
 }
 
 type outputCase struct {
@@ -646,7 +649,7 @@ func outputCases(t *testing.T) []outputCase {
 	inputResult := `{"bytes":4,"written":4,"eof":false,"resized":false}`
 	add("input", "answered", envelope("input", `"job":`+runningJob+`,"output":`+window+`,"wait":`+matchedWait+`,"input":`+inputResult), true)
 	add("input", "partial write", envelope("input", `"job":`+runningJob+`,"output":`+window+`,"wait":{"waited_ms":2000,"until_s":2,"reason":"deadline"},"input":{"bytes":1048576,"written":65536,"eof":false,"resized":false}`), true)
-	add("input", "without input", envelope("input", `"job":`+runningJob+`,"output":`+window+`,"wait":`+matchedWait), false)
+	add("input", "without input", envelope("input", `"job":`+runningJob+`,"output":`+window+`,"wait":`+matchedWait), true)
 	add("input", "negative written", envelope("input", `"job":`+runningJob+`,"output":`+window+`,"wait":`+matchedWait+`,"input":{"bytes":1,"written":-1,"eof":false,"resized":false}`), false)
 	add("create", "created", envelope("create", `"job":`+createdJob), true)
 	add("create", "without job", envelope("create", `"job_id":"x"`), false)
@@ -681,23 +684,28 @@ func outputCases(t *testing.T) []outputCase {
 		add(tool, "error", errEnvelope, true)
 		add(tool, "error with field", errWithField, true)
 		add(tool, "error with details", errDetails, true)
-		add(tool, "error with unknown fields", `{"schema_version":"1","ok":false,"type":"error","hint":"new","error":{"code":"io_error","message":"disk full","retryable":true,"extra":1,"details":{"a":1}}}`, true)
-		add(tool, "error with unknown code", `{"schema_version":"1","ok":false,"type":"error","error":{"code":"oops","message":"x","retryable":false}}`, false)
-		add(tool, "error without message", `{"schema_version":"1","ok":false,"type":"error","error":{"code":"io_error","retryable":false}}`, false)
-		add(tool, "error marked ok", `{"schema_version":"1","ok":true,"type":"error","error":{"code":"io_error","message":"x","retryable":false}}`, false)
+		add(tool, "error with unknown fields", `{"schema_version":"2","ok":false,"type":"error","hint":"new","error":{"code":"io_error","message":"disk full","retryable":true,"extra":1,"details":{"a":1}}}`, true)
+		add(tool, "error with unknown code", `{"schema_version":"2","ok":false,"type":"error","error":{"code":"oops","message":"x","retryable":false}}`, false)
+		add(tool, "error without message", `{"schema_version":"2","ok":false,"type":"error","error":{"code":"io_error","retryable":false}}`, false)
+		add(tool, "error marked ok", `{"schema_version":"2","ok":true,"type":"error","error":{"code":"io_error","message":"x","retryable":false}}`, false)
 		add(tool, "wrong schema_version", `{"schema_version":"0.1","ok":false,"type":"error","error":{"code":"io_error","message":"x","retryable":false}}`, false)
 		add(tool, "not an object", `[]`, false)
 		add(tool, "other tool's type", envelope(otherTool(tool), `"job":`+exitedJob+`,"output":`+window+`,"wait":`+exitedWait+`,"jobs":[],"truncated":false,"root":"/","job_id":"x","deleted":true,"signal":"SIGTERM","escalated":false`), false)
 	}
-	// Job fields, through the run envelope.
+	// schema_version 2: the lean job and window of a trivial run.
+	add("run", "lean", envelope("run", `"job":`+leanJob+`,"wait":`+exitedWait+`,"output":`+leanWindow), true)
+	add("run", "lean without run", envelope("run", `"job":`+strings.Replace(leanJob, `,"run":1`, ``, 1)+`,"wait":`+exitedWait+`,"output":`+leanWindow), false)
+	add("run", "lean exited without exit_code", envelope("run", `"job":`+strings.Replace(leanJob, `"exit_code":0,`, ``, 1)+`,"wait":`+exitedWait+`,"output":`+leanWindow), false)
+	// Job fields, through the observe envelope (the detail job).
 	job := func(name, j string, valid bool) {
-		add("run", name, envelope("run", `"job":`+j+`,"output":`+window+`,"wait":`+exitedWait), valid)
+		add("observe", name, envelope("observe", `"job":`+j+`,"output":`+window+`,"wait":`+exitedWait), valid)
 	}
 	job("state bogus", strings.Replace(exitedJob, `"state":"exited"`, `"state":"bogus"`, 1), false)
 	job("exited without exit_code", strings.Replace(exitedJob, `"exit_code":2,`, ``, 1), false)
 	job("killed without signal", strings.Replace(killedJob, `"signal":"SIGTERM",`, ``, 1), false)
 	job("failed without reason", strings.Replace(failedJob, `"reason":"launch_error",`, ``, 1), false)
-	job("without output_log", strings.Replace(exitedJob, `"output_log":"/jobs/x/output.log",`, ``, 1), false)
+	job("without output_log", strings.Replace(exitedJob, `"output_log":"/jobs/x/output.log",`, ``, 1), true)
+	job("without run", strings.Replace(exitedJob, `"run":1,`, ``, 1), false)
 	job("bad timestamp", strings.Replace(exitedJob, `"2026-05-01T10:00:03.500Z"`, `"yesterday"`, 1), false)
 	job("command as string", strings.Replace(exitedJob, `["go","test","./..."]`, `"go test ./..."`, 1), false)
 	job("exit_code null", strings.Replace(exitedJob, `"exit_code":2`, `"exit_code":null`, 1), false)
@@ -739,7 +747,7 @@ func TestValidateOutputTypedValue(t *testing.T) {
 		Type          string  `json:"type"`
 		Error         errBody `json:"error"`
 	}
-	v := envelope{"1", false, "error", errBody{"name_in_use", "dev is running as 01jz…", false}}
+	v := envelope{"2", false, "error", errBody{"name_in_use", "dev is running as 01jz…", false}}
 	if err := ValidateOutput("run", v); err != nil {
 		t.Errorf("ValidateOutput(run, struct) = %v, want nil", err)
 	}

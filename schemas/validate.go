@@ -142,7 +142,7 @@ var successFields = map[string][]string{
 	"start":   {"job", "wait", "output"},
 	"restart": {"job", "wait", "output"},
 	"observe": {"job", "wait", "output"},
-	"input":   {"job", "input", "wait", "output"},
+	"input":   {"job", "wait", "output"},
 	"create":  {"job"},
 	"kill":    {"job", "signal", "escalated"},
 	"list":    {"jobs", "truncated", "root"},

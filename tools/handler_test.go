@@ -22,14 +22,14 @@ func TestResultKeepsEnvelopeOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(b)
-	if !strings.HasPrefix(s, `{"schema_version":"1","ok":true,"type":"run","job":{"job_id":"01a"`) {
+	if !strings.HasPrefix(s, `{"schema_version":"2","ok":true,"type":"run","job":{"job_id":"01a"`) {
 		t.Fatalf("structuredContent starts %.80s", s)
 	}
 	if w, o := strings.Index(s, `"wait":`), strings.Index(s, `"output":`); w < 0 || o < w {
 		t.Fatalf("wait at %d, output at %d: want wait before output in %s", w, o, s)
 	}
 	errEnv, _ := json.Marshal(result(jobs.ErrorEnvelope(&jobs.Error{Code: jobs.CodeNotFound, Message: "x"})).StructuredContent)
-	if !strings.HasPrefix(string(errEnv), `{"schema_version":"1","ok":false,"type":"error","error":{`) {
+	if !strings.HasPrefix(string(errEnv), `{"schema_version":"2","ok":false,"type":"error","error":{`) {
 		t.Fatalf("error structuredContent = %s", errEnv)
 	}
 }
