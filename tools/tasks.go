@@ -368,6 +368,7 @@ func (f *taskFront) refresh(ctx context.Context, rec *taskRecord) (string, bool,
 	}
 	o.Until, o.MaxBytes = &until, jobs.MinMaxBytes
 	o.Offset, o.TailLines, o.View, o.Compress = nil, 0, "", ""
+	o.Detail = true // quietFor reads the log's path
 	if rec.Status != taskWorking {
 		until = 0
 	}
