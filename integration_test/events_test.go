@@ -72,11 +72,11 @@ func startEvents(t *testing.T, r *root, args ...string) *follower {
 	return f
 }
 
-// take returns the next n lines f prints, failing the test after 30 s.
+// take returns the next n lines f prints, failing the test when 30 s pass
+// without a line.
 func (f *follower) take(t *testing.T, n int) []eventLine {
 	t.Helper()
 	var got []eventLine
-	deadline := time.After(30 * time.Second)
 	for len(got) < n {
 		select {
 		case l, ok := <-f.lines:
@@ -84,8 +84,8 @@ func (f *follower) take(t *testing.T, n int) []eventLine {
 				t.Fatalf("events ended after %d of %d lines: %+v", len(got), n, got)
 			}
 			got = append(got, l)
-		case <-deadline:
-			t.Fatalf("events printed %d of %d lines in 30 s: %+v", len(got), n, got)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("events printed %d of %d lines, then nothing for 30 s: %+v", len(got), n, got)
 		}
 	}
 	return got
@@ -124,6 +124,7 @@ func (f *follower) interrupt(t *testing.T) []eventLine {
 // prints a line twice, each job's lines are in order, and the ids match
 // the jobs' events.ndjson line for line.
 func TestEventsFollowProcesses(t *testing.T) {
+	t.Parallel()
 	const launchers, perLauncher = 4, 25
 	const want = launchers * perLauncher * 3 // created, started, exited
 	r := newRoot(t)
