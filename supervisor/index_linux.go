@@ -56,6 +56,7 @@ type indexer struct {
 	stop   chan map[string]int64 // the logs' sizes at the end of the run
 	opened chan struct{}         // closed once the indexes to catch up are open
 	done   chan struct{}
+	pause  *time.Timer // the pause after a chunk, reused
 }
 
 type indexedLog struct {
@@ -117,10 +118,10 @@ func (ix *indexer) catchUp(end map[string]int64) {
 		}
 	}
 	close(ix.opened)
-	runtime.GOMAXPROCS(2) // compress.Notable scans a large chunk on two
 	deadline := time.Now().Add(indexCatchUp)
 	for _, l := range ix.logs {
 		if l.x != nil {
+			runtime.GOMAXPROCS(2) // compress.Notable scans a large chunk on two
 			l.x.buf = make([]byte, catchUpChunk)
 		}
 		for l.x != nil && time.Now().Before(deadline) {
@@ -181,11 +182,17 @@ func (ix *indexer) follow(l *indexedLog) (grew, ok bool) {
 		if err != nil || !more {
 			return grew, true
 		}
+		if ix.pause == nil {
+			ix.pause = time.NewTimer(processCPU() - c0)
+		} else {
+			ix.pause.Reset(processCPU() - c0)
+		}
 		select {
 		case end := <-ix.stop:
+			ix.pause.Stop()
 			ix.stop <- end // for run
 			return grew, false
-		case <-time.After(processCPU() - c0):
+		case <-ix.pause.C:
 		}
 	}
 }

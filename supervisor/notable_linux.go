@@ -113,7 +113,9 @@ type notableIndex struct {
 	counts   map[uint64]int // records per key
 	keep     bool           // keep the records in lines
 	lines    []NotableLine
-	buf      []byte // one chunk of the log
+	buf      []byte        // one chunk of the log
+	found    []NotableLine // a step's records, reused: a step allocates nothing
+	rec      []byte        // their encoding, reused
 }
 
 // openNotable opens the log and its index (made 0600 if missing). A
@@ -182,8 +184,11 @@ func (x *notableIndex) sync() (int64, error) {
 		from = 0 // not the index x last saw: read it all
 		x.counts, x.lines = map[uint64]int{}, nil
 	}
-	raw := make([]byte, (int(count)-from)*notableRecord)
-	if _, err := x.idx.ReadAt(raw, notableHeader+int64(from)*notableRecord); err != nil {
+	var raw []byte
+	if int(count) > from {
+		raw = make([]byte, (int(count)-from)*notableRecord)
+	}
+	if _, err := x.idx.ReadAt(raw, notableHeader+int64(from)*notableRecord); err != nil && len(raw) > 0 {
 		if errors.Is(err, io.EOF) {
 			return size, x.reset(st.Ino, size) // records missing: start again
 		}
@@ -233,13 +238,14 @@ func (x *notableIndex) step(end int64) (bool, error) {
 		}
 		cut = n // a line longer than a chunk: scan it in pieces
 	}
-	var found []NotableLine
+	found := x.found[:0]
 	compress.Notable(chunk[:cut], x.scanned, func(off int64, key uint64) {
 		if x.counts[key] < notableRepeats && x.count+len(found) < maxNotable {
 			x.counts[key]++
 			found = append(found, NotableLine{off, key})
 		}
 	})
+	x.found = found[:0]
 	if err := x.append(found, x.scanned+cut); err != nil {
 		return false, err
 	}
@@ -250,11 +256,12 @@ func (x *notableIndex) step(end int64) (bool, error) {
 // that counts them: a reader that finds a header finds its records.
 func (x *notableIndex) append(found []NotableLine, scanned int64) error {
 	if len(found) > 0 {
-		raw := make([]byte, len(found)*notableRecord)
-		for k, l := range found {
-			binary.LittleEndian.PutUint64(raw[k*notableRecord:], uint64(l.Off))
-			binary.LittleEndian.PutUint64(raw[k*notableRecord+8:], l.Key)
+		raw := x.rec[:0]
+		for _, l := range found {
+			raw = binary.LittleEndian.AppendUint64(raw, uint64(l.Off))
+			raw = binary.LittleEndian.AppendUint64(raw, l.Key)
 		}
+		x.rec = raw[:0]
 		if _, err := x.idx.WriteAt(raw, notableHeader+int64(x.count)*notableRecord); err != nil {
 			return fmt.Errorf("notable lines: write the index: %w", err)
 		}
