@@ -61,8 +61,9 @@ var lowerByte = func() (t [256]byte) {
 
 // notableRange scans buf[from:] (whose byte 0 is at log offset base).
 func notableRange(buf []byte, from int, base int64, emit func(off int64, key uint64)) {
+	pairs := bigrams()
 	for i := from + 1; i < len(buf); i++ {
-		if !bigrams[uint16(buf[i-1])<<8|uint16(buf[i])] || !candidate(buf, i) {
+		if !pairs[uint16(buf[i-1])<<8|uint16(buf[i])] || !candidate(buf, i) {
 			continue
 		}
 		a := bytes.LastIndexByte(buf[:i], '\n') + 1
@@ -81,8 +82,8 @@ func notableRange(buf []byte, from int, base int64, emit func(off int64, key uin
 
 // bigrams marks every pair of bytes (previous, current) that appears in a
 // candidate word's pattern, in any case: one table lookup a byte finds the
-// places where candidate has to look.
-var bigrams = func() []bool {
+// places where candidate has to look. It is made on first use.
+var bigrams = sync.OnceValue(func() []bool {
 	t := make([]bool, 1<<16)
 	for _, p := range []string{"rr", "fa", "pa", "xc", "eb", "cr", "en", "bo", "eg", "nh"} {
 		for _, a := range []byte{p[0], p[0] - 'a' + 'A'} {
@@ -92,7 +93,7 @@ var bigrams = func() []bool {
 		}
 	}
 	return t
-}()
+})
 
 // candidate reports whether the letters around buf[i] (whose pair with
 // buf[i-1] is marked in bigrams) may be part of an error word: rr

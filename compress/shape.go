@@ -2,7 +2,6 @@ package compress
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 )
 
@@ -14,21 +13,21 @@ const (
 )
 
 var (
-	reTSCError     = regexp.MustCompile(`(\(\d+,\d+\): |:\d+:\d+ - )error TS\d+`)
-	reESLintRow    = regexp.MustCompile(`^\s+\d+:\d+\s+(error|warning)\s`)
-	reRustDiag     = regexp.MustCompile(`^(error|warning)(\[E\d+\])?: `)
-	reGoDiag       = regexp.MustCompile(`^\S+\.go:\d+(:\d+)?: `)
-	reCDiag        = regexp.MustCompile(`^\S+:\d+(:\d+)?: (fatal error|error|warning|note): `)
-	reMakeLine     = regexp.MustCompile(`^g?make(\[\d+\])?: `)
-	reCommit       = regexp.MustCompile(`^commit [0-9a-f]{7,64}\b`)
-	rePercent      = regexp.MustCompile(`\d(\.\d+)?\s?%`)
-	reTimestamp    = regexp.MustCompile(`^\[?(\d{4}[-/]\d\d[-/]\d\d|\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d |\d{10})`)
-	reLevel        = regexp.MustCompile(`\b(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b|\blevel=`)
-	reAccessLog    = regexp.MustCompile(`"[A-Z]+ \S+ HTTP/[\d.]+" \d{3} `)
-	reTableHeader  = regexp.MustCompile(`^ *[A-Z%][A-Z0-9%_\-/()]*( +[A-Z%][A-Z0-9%_\-/()]*){2,}\s*$`)
-	rePsqlRule     = regexp.MustCompile(`^-+(\+-+)+$|^-{3,}$`)
-	rePytestResult = regexp.MustCompile(`^=+ .*\d+ (passed|failed|error)`)
-	reUnittestRan  = regexp.MustCompile(`^Ran \d+ tests? in `)
+	reTSCError     = lazyRegexp(`(\(\d+,\d+\): |:\d+:\d+ - )error TS\d+`)
+	reESLintRow    = lazyRegexp(`^\s+\d+:\d+\s+(error|warning)\s`)
+	reRustDiag     = lazyRegexp(`^(error|warning)(\[E\d+\])?: `)
+	reGoDiag       = lazyRegexp(`^\S+\.go:\d+(:\d+)?: `)
+	reCDiag        = lazyRegexp(`^\S+:\d+(:\d+)?: (fatal error|error|warning|note): `)
+	reMakeLine     = lazyRegexp(`^g?make(\[\d+\])?: `)
+	reCommit       = lazyRegexp(`^commit [0-9a-f]{7,64}\b`)
+	rePercent      = lazyRegexp(`\d(\.\d+)?\s?%`)
+	reTimestamp    = lazyRegexp(`^\[?(\d{4}[-/]\d\d[-/]\d\d|\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d |\d{10})`)
+	reLevel        = lazyRegexp(`\b(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b|\blevel=`)
+	reAccessLog    = lazyRegexp(`"[A-Z]+ \S+ HTTP/[\d.]+" \d{3} `)
+	reTableHeader  = lazyRegexp(`^ *[A-Z%][A-Z0-9%_\-/()]*( +[A-Z%][A-Z0-9%_\-/()]*){2,}\s*$`)
+	rePsqlRule     = lazyRegexp(`^-+(\+-+)+$|^-{3,}$`)
+	rePytestResult = lazyRegexp(`^=+ .*\d+ (passed|failed|error)`)
+	reUnittestRan  = lazyRegexp(`^Ran \d+ tests? in `)
 )
 
 // shapeLines returns the first n non-blank lines of d.
@@ -91,10 +90,10 @@ func shapeKind(d *doc) string {
 	}):
 		return kindCargoTest
 	case some(func(l string) bool {
-		return strings.Contains(l, " test session starts ") || strings.HasPrefix(l, "==") && rePytestResult.MatchString(l)
+		return strings.Contains(l, " test session starts ") || strings.HasPrefix(l, "==") && rePytestResult().MatchString(l)
 	}):
 		return kindPytest
-	case some(func(l string) bool { return strings.HasPrefix(l, "Ran ") && reUnittestRan.MatchString(l) }):
+	case some(func(l string) bool { return strings.HasPrefix(l, "Ran ") && reUnittestRan().MatchString(l) }):
 		return kindUnittest
 	case some(func(l string) bool {
 		return strings.HasPrefix(l, " Test Files ") || strings.HasPrefix(l, " RUN  v")
@@ -104,40 +103,40 @@ func shapeKind(d *doc) string {
 		return strings.HasPrefix(l, "Test Suites: ") || strings.HasPrefix(l, "Tests:       ")
 	}):
 		return kindJest
-	case some(func(l string) bool { return strings.Contains(l, "error TS") && reTSCError.MatchString(l) }):
+	case some(func(l string) bool { return strings.Contains(l, "error TS") && reTSCError().MatchString(l) }):
 		return kindTSC
 	case some(func(l string) bool {
 		return strings.HasPrefix(l, "✖ ") && strings.Contains(l, " problem") ||
-			strings.HasPrefix(l, " ") && (strings.Contains(l, "error") || strings.Contains(l, "warning")) && reESLintRow.MatchString(l)
+			strings.HasPrefix(l, " ") && (strings.Contains(l, "error") || strings.Contains(l, "warning")) && reESLintRow().MatchString(l)
 	}):
 		return kindESLint
 	case some(func(l string) bool { return strings.HasPrefix(l, "diff --git ") }):
 		return kindGitDiff
-	case some(func(l string) bool { return strings.HasPrefix(l, "commit ") && reCommit.MatchString(l) }):
+	case some(func(l string) bool { return strings.HasPrefix(l, "commit ") && reCommit().MatchString(l) }):
 		return kindGitLog
 	case some(func(l string) bool {
 		return strings.HasPrefix(l, "On branch ") || strings.HasPrefix(l, "HEAD detached ")
 	}):
 		return kindGitStatus
 	case some(func(l string) bool {
-		return (strings.HasPrefix(l, "error") || strings.HasPrefix(l, "warning")) && reRustDiag.MatchString(l)
+		return (strings.HasPrefix(l, "error") || strings.HasPrefix(l, "warning")) && reRustDiag().MatchString(l)
 	}) &&
 		some(func(l string) bool { return strings.HasPrefix(strings.TrimLeft(l, " "), "--> ") }):
 		return kindCargoBuild
-	case some(func(l string) bool { return strings.Contains(l, ".go:") && reGoDiag.MatchString(l) }):
+	case some(func(l string) bool { return strings.Contains(l, ".go:") && reGoDiag().MatchString(l) }):
 		return kindGoBuild
 	case some(func(l string) bool {
 		return (strings.Contains(l, ": error") || strings.Contains(l, ": warning") || strings.Contains(l, ": note") ||
-			strings.Contains(l, ": fatal")) && reCDiag.MatchString(l)
+			strings.Contains(l, ": fatal")) && reCDiag().MatchString(l)
 	}):
 		return kindGCC
-	case some(func(l string) bool { return strings.Contains(l, "make") && reMakeLine.MatchString(l) }):
+	case some(func(l string) bool { return strings.Contains(l, "make") && reMakeLine().MatchString(l) }):
 		return kindMake
 	case isTable(lines):
 		return kindTable
 	case count(func(l string) bool { return isTreeLine(l) })*3 >= len(lines) && len(lines) >= 3:
 		return kindTree
-	case count(func(l string) bool { return strings.IndexByte(l, '%') >= 0 && rePercent.MatchString(l) })*3 >= len(lines) &&
+	case count(func(l string) bool { return strings.IndexByte(l, '%') >= 0 && rePercent().MatchString(l) })*3 >= len(lines) &&
 		len(lines) >= 5:
 		return kindProgress
 	case count(func(l string) bool {
@@ -184,14 +183,14 @@ var levelWords = []string{"INFO", "DEBUG", "WARN", "ERROR", "TRACE", "FATAL", "N
 // logShaped reports whether l looks like a log line: it starts with a time
 // stamp, is an access log line, or names a level.
 func logShaped(l string) bool {
-	if l != "" && (l[0] >= '0' && l[0] <= '9' || l[0] == '[' || l[0] >= 'A' && l[0] <= 'Z') && reTimestamp.MatchString(l) {
+	if l != "" && (l[0] >= '0' && l[0] <= '9' || l[0] == '[' || l[0] >= 'A' && l[0] <= 'Z') && reTimestamp().MatchString(l) {
 		return true
 	}
-	if strings.Contains(l, " HTTP/") && reAccessLog.MatchString(l) {
+	if strings.Contains(l, " HTTP/") && reAccessLog().MatchString(l) {
 		return true
 	}
 	for _, w := range levelWords {
-		if i := strings.Index(l, w); i >= 0 && reLevel.MatchString(l) {
+		if i := strings.Index(l, w); i >= 0 && reLevel().MatchString(l) {
 			return true
 		}
 	}
@@ -204,10 +203,10 @@ func isTable(lines []string) bool {
 	if len(lines) < 2 {
 		return false
 	}
-	if reTableHeader.MatchString(lines[0]) {
+	if reTableHeader().MatchString(lines[0]) {
 		return true
 	}
-	return rePsqlRule.MatchString(strings.TrimSpace(lines[1])) && strings.Contains(lines[0], "|")
+	return rePsqlRule().MatchString(strings.TrimSpace(lines[1])) && strings.Contains(lines[0], "|")
 }
 
 // repetitive reports whether many of the sampled lines repeat an earlier

@@ -1,7 +1,6 @@
 package compress
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -10,7 +9,7 @@ import (
 const arrayItems = 3
 
 var (
-	rePsqlRows = regexp.MustCompile(`^\(\d+ rows?\)$`)
+	rePsqlRows = lazyRegexp(`^\(\d+ rows?\)$`)
 )
 
 // classifyJSON ranks JSON by its shape: the top two levels of a
@@ -165,9 +164,9 @@ func classifyTable(d *doc) {
 		t := strings.TrimSpace(l)
 		switch {
 		case t == "":
-		case rePsqlRule.MatchString(t):
+		case rePsqlRule().MatchString(t):
 			d.set(i, tierSummary, labelNone)
-		case rePsqlRows.MatchString(t):
+		case rePsqlRows().MatchString(t):
 			d.set(i, tierTotals, labelNone)
 		case abnormalRow(l, stat, restarts, ready):
 			d.set(i, tierFailure, labelNone)

@@ -1,16 +1,15 @@
 package compress
 
 import (
-	"regexp"
 	"strings"
 )
 
 var (
-	reSnippet      = regexp.MustCompile(`^\s*(\d+\s*)?\|`)
-	reTSCFound     = regexp.MustCompile(`^Found \d+ errors?`)
-	reESLintTotals = regexp.MustCompile(`^✖ \d+ problems?`)
-	reCargoTotals  = regexp.MustCompile("^(error: could not compile|warning: `[^`]+` \\(.*\\) generated \\d+ warnings?)")
-	reCompileCmd   = regexp.MustCompile(`^\s*(\S*/)?(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|ld|ar|CC|CXX|LD|AR)\s`)
+	reSnippet      = lazyRegexp(`^\s*(\d+\s*)?\|`)
+	reTSCFound     = lazyRegexp(`^Found \d+ errors?`)
+	reESLintTotals = lazyRegexp(`^✖ \d+ problems?`)
+	reCargoTotals  = lazyRegexp("^(error: could not compile|warning: `[^`]+` \\(.*\\) generated \\d+ warnings?)")
+	reCompileCmd   = lazyRegexp(`^\s*(\S*/)?(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|ld|ar|CC|CXX|LD|AR)\s`)
 )
 
 // classifyDiagnostics ranks compiler and linter output (go build and vet,
@@ -33,7 +32,7 @@ func classifyDiagnostics(d *doc) {
 		case t == "":
 			after = 0
 			continue
-		case reCargoTotals.MatchString(l) || reTSCFound.MatchString(l) || reESLintTotals.MatchString(l) ||
+		case reCargoTotals().MatchString(l) || reTSCFound().MatchString(l) || reESLintTotals().MatchString(l) ||
 			strings.HasPrefix(l, "make: Target ") || strings.HasPrefix(l, "make: *** No "):
 			d.set(i, tierTotals, labelNone)
 		case strings.HasPrefix(l, "make: ***") || strings.HasPrefix(l, "make[") && strings.Contains(l, "] *** ") ||
@@ -41,8 +40,8 @@ func classifyDiagnostics(d *doc) {
 			d.set(i, tierFailure, labelNone)
 		case strings.HasPrefix(l, "make[") || strings.HasPrefix(l, "make: "):
 			d.set(i, tierNoise, labelBuildSteps)
-		case reRustDiag.MatchString(l) || reCDiag.MatchString(l) || reTSCError.MatchString(l) ||
-			reGoDiag.MatchString(l) || strings.HasPrefix(l, "vet: ") || reRuffDiag.MatchString(l):
+		case reRustDiag().MatchString(l) || reCDiag().MatchString(l) || reTSCError().MatchString(l) ||
+			reGoDiag().MatchString(l) || strings.HasPrefix(l, "vet: ") || reRuffDiag().MatchString(l):
 			switch severity(l) {
 			case "warning":
 				d.set(i, tierMessage, labelWarnings)
@@ -53,7 +52,7 @@ func classifyDiagnostics(d *doc) {
 			}
 			after = 1
 			continue
-		case reESLintRow.MatchString(l):
+		case reESLintRow().MatchString(l):
 			tr, lb := tierMessage, labelWarnings
 			if strings.Contains(l, " error ") {
 				tr, lb = tierFailure, labelNone
@@ -63,7 +62,7 @@ func classifyDiagnostics(d *doc) {
 				d.raise(header, tr)
 			}
 		case !indented && (strings.HasPrefix(l, "/") || strings.HasPrefix(l, "./") || strings.HasPrefix(l, "src/")) &&
-			i+1 < d.n && reESLintRow.MatchString(d.line(i+1)):
+			i+1 < d.n && reESLintRow().MatchString(d.line(i+1)):
 			d.set(i, tierContext, labelFiles)
 			header = i
 		case strings.HasPrefix(t, "--> ") || strings.HasPrefix(l, "\thave ") || strings.HasPrefix(l, "\twant "):
@@ -71,7 +70,7 @@ func classifyDiagnostics(d *doc) {
 		case strings.HasPrefix(t, "= note:") || strings.HasPrefix(t, "= help:") || strings.HasPrefix(l, "help: ") ||
 			strings.HasPrefix(l, "note: ") || strings.HasPrefix(t, "Some errors have") || strings.HasPrefix(t, "For more information"):
 			d.set(i, tierContext, labelNone)
-		case reSnippet.MatchString(l) || t == "..." || strings.HasPrefix(t, "^") || strings.HasPrefix(t, "~"):
+		case reSnippet().MatchString(l) || t == "..." || strings.HasPrefix(t, "^") || strings.HasPrefix(t, "~"):
 			d.set(i, tierContext, labelSource)
 		case strings.HasSuffix(l, ": In function") || strings.Contains(l, ": In function ") ||
 			strings.Contains(l, ": In member function ") || strings.HasPrefix(l, "In file included from ") ||
@@ -79,7 +78,7 @@ func classifyDiagnostics(d *doc) {
 			d.set(i, tierContext, labelNone)
 		case strings.HasPrefix(l, "# "):
 			d.set(i, tierSummary, labelNone)
-		case strings.HasPrefix(t, "Compiling ") || strings.HasPrefix(t, "Checking ") || reCompileCmd.MatchString(l):
+		case strings.HasPrefix(t, "Compiling ") || strings.HasPrefix(t, "Checking ") || reCompileCmd().MatchString(l):
 			d.set(i, tierNoise, labelBuildSteps)
 		case strings.HasPrefix(t, "Finished "):
 			d.set(i, tierSummary, labelNone)
@@ -135,7 +134,7 @@ func severity(l string) string {
 	if strings.HasPrefix(l, "warning") {
 		return "warning"
 	}
-	if m := reCDiag.FindStringSubmatch(l); m != nil {
+	if m := reCDiag().FindStringSubmatch(l); m != nil {
 		switch m[2] {
 		case "warning", "note":
 			return m[2]

@@ -1,15 +1,14 @@
 package compress
 
 import (
-	"regexp"
 	"strings"
 )
 
 var (
-	reOneline    = regexp.MustCompile(`^(\* )?[0-9a-f]{7,40} `)
-	rePorcelain  = regexp.MustCompile(`^[ MADRCUT?!]{2} \S`)
-	reStatLine   = regexp.MustCompile(`^ \S.* \| +(\d+|Bin)`)
-	reStatTotals = regexp.MustCompile(`^ \d+ files? changed`)
+	reOneline    = lazyRegexp(`^(\* )?[0-9a-f]{7,40} `)
+	rePorcelain  = lazyRegexp(`^[ MADRCUT?!]{2} \S`)
+	reStatLine   = lazyRegexp(`^ \S.* \| +(\d+|Bin)`)
+	reStatTotals = lazyRegexp(`^ \d+ files? changed`)
 )
 
 // Limits of the git summaries.
@@ -50,7 +49,7 @@ func classifyGitStatus(d *doc) {
 			}
 		case strings.HasPrefix(l, "## "):
 			d.set(i, tierSummary, labelNone)
-		case rePorcelain.MatchString(l):
+		case rePorcelain().MatchString(l):
 			switch l[:2] {
 			case "UU", "AA", "DD", "AU", "UA", "DU", "UD":
 				d.set(i, tierFailure, labelNone)
@@ -79,7 +78,7 @@ func classifyGitLog(d *doc) {
 		l := d.line(i)
 		recent := commits <= logCommits
 		switch {
-		case strings.HasPrefix(l, "commit ") && reCommit.MatchString(l):
+		case strings.HasPrefix(l, "commit ") && reCommit().MatchString(l):
 			commits++
 			if commits <= logCommits {
 				d.set(i, tierSummary, labelNone)
@@ -94,7 +93,7 @@ func classifyGitLog(d *doc) {
 			}
 			classifyGitDiffRange(d, i, j)
 			i = j - 1
-		case reOneline.MatchString(l):
+		case reOneline().MatchString(l):
 			commits++
 			if commits <= logCommits {
 				d.set(i, tierSummary, labelNone)
@@ -107,13 +106,13 @@ func classifyGitLog(d *doc) {
 			} else {
 				d.set(i, tierNoise, labelCommits)
 			}
-		case reStatTotals.MatchString(l):
+		case reStatTotals().MatchString(l):
 			if recent {
 				d.set(i, tierContext, labelNone)
 			} else {
 				d.set(i, tierNoise, labelCommits)
 			}
-		case reStatLine.MatchString(l):
+		case reStatLine().MatchString(l):
 			d.set(i, tierNoise, labelFiles)
 		case strings.TrimSpace(l) == "":
 			d.set(i, tierNoise, labelNone)
@@ -150,9 +149,9 @@ func classifyGitDiff(d *doc) {
 			d.set(i, tierSummary, labelNone)
 		case strings.HasPrefix(l, "Author:") || strings.HasPrefix(l, "Date:") || strings.HasPrefix(l, "Tagger:"):
 			d.set(i, tierContext, labelNone)
-		case reStatLine.MatchString(l):
+		case reStatLine().MatchString(l):
 			d.set(i, tierContext, labelFiles)
-		case reStatTotals.MatchString(l):
+		case reStatTotals().MatchString(l):
 			d.set(i, tierSummary, labelNone)
 		case strings.HasPrefix(l, "    "):
 			msg++

@@ -73,7 +73,7 @@ func classifyGoTest(d *doc) {
 			stack = 0
 		case strings.HasPrefix(l, "# "):
 			d.set(i, tierSummary, labelNone)
-		case indent == 0 && reGoDiag.MatchString(l):
+		case indent == 0 && reGoDiag().MatchString(l):
 			d.set(i, tierFailure, labelNone) // a build error
 		case strings.HasPrefix(l, "exit status ") || strings.HasPrefix(l, "coverage: "):
 			d.set(i, tierSummary, labelNone)

@@ -1,7 +1,6 @@
 package compress
 
 import (
-	"regexp"
 	"strings"
 	"sync"
 )
@@ -21,7 +20,7 @@ const (
 )
 
 var (
-	reProgress = regexp.MustCompile(`\d(\.\d+)?\s?%|^\s*\d+K[ .]{10,}|\[[#=>\-. ]{5,}\]|^\s*\(?\d+/\d+\)?\s`)
+	reProgress = lazyRegexp(`\d(\.\d+)?\s?%|^\s*\d+K[ .]{10,}|\[[#=>\-. ]{5,}\]|^\s*\(?\d+/\d+\)?\s`)
 )
 
 // keyTable counts lines by key: an open-addressing hash table, because a
@@ -269,7 +268,7 @@ const progressOther = 40
 
 // isProgress reports whether l is a progress update.
 func isProgress(l string) bool {
-	return (strings.ContainsAny(l, "%[/") || strings.Contains(l, "K ")) && reProgress.MatchString(l)
+	return (strings.ContainsAny(l, "%[/") || strings.Contains(l, "K ")) && reProgress().MatchString(l)
 }
 
 // classifyErrors ranks any output by its error words: a line with one is

@@ -1,17 +1,16 @@
 package compress
 
 import (
-	"regexp"
 	"strings"
 )
 
 var (
-	reStackFrame    = regexp.MustCompile(`^\s+(\d+: |at )`)
-	rePytestSection = regexp.MustCompile(`^=+ (.*) =+$`)
-	rePytestHeader  = regexp.MustCompile(`^_{3,} .* _{3,}$`)
-	rePytestWhere   = regexp.MustCompile(`^\S+:\d+: \w`)
-	reUnittestRow   = regexp.MustCompile(` \.\.\. (ok|FAIL|ERROR|skipped|expected failure|unexpected success)`)
-	reExpectation   = regexp.MustCompile(`(?i)^\s*([-+] )?(expected|received|actual|error|assert|thrown|expect\()|^\s*[-+] `)
+	reStackFrame    = lazyRegexp(`^\s+(\d+: |at )`)
+	rePytestSection = lazyRegexp(`^=+ (.*) =+$`)
+	rePytestHeader  = lazyRegexp(`^_{3,} .* _{3,}$`)
+	rePytestWhere   = lazyRegexp(`^\S+:\d+: \w`)
+	reUnittestRow   = lazyRegexp(` \.\.\. (ok|FAIL|ERROR|skipped|expected failure|unexpected success)`)
+	reExpectation   = lazyRegexp(`(?i)^\s*([-+] )?(expected|received|actual|error|assert|thrown|expect\()|^\s*[-+] `)
 )
 
 // cargoFrames is how many lines of a panic's backtrace are context; the
@@ -51,7 +50,7 @@ func classifyCargoTest(d *doc) {
 		case inFailure && t == "stack backtrace:":
 			d.set(i, tierContext, labelStack)
 			inTrace, frames = true, 0
-		case inFailure && inTrace && (reStackFrame.MatchString(l) || strings.HasPrefix(t, "note: ")):
+		case inFailure && inTrace && (reStackFrame().MatchString(l) || strings.HasPrefix(t, "note: ")):
 			frames++
 			if frames <= cargoFrames {
 				d.set(i, tierContext, labelStack)
@@ -78,9 +77,9 @@ func classifyPytest(d *doc) {
 	section := ""
 	for i := 0; i < d.n; i++ {
 		l := d.line(i)
-		if m := rePytestSection.FindStringSubmatch(l); m != nil {
+		if m := rePytestSection().FindStringSubmatch(l); m != nil {
 			section = m[1]
-			if rePytestResult.MatchString(l) {
+			if rePytestResult().MatchString(l) {
 				d.set(i, tierTotals, labelNone)
 			} else {
 				d.set(i, tierSummary, labelNone)
@@ -90,9 +89,9 @@ func classifyPytest(d *doc) {
 		switch section {
 		case "FAILURES", "ERRORS":
 			switch {
-			case rePytestHeader.MatchString(l):
+			case rePytestHeader().MatchString(l):
 				d.set(i, tierFailure, labelNone)
-			case strings.HasPrefix(l, "E ") || strings.HasPrefix(l, ">") || rePytestWhere.MatchString(l):
+			case strings.HasPrefix(l, "E ") || strings.HasPrefix(l, ">") || rePytestWhere().MatchString(l):
 				d.set(i, tierMessage, labelNone)
 			case strings.HasPrefix(l, "_ _ _"):
 				d.set(i, tierNoise, labelSource)
@@ -149,7 +148,7 @@ func classifyUnittest(d *doc) {
 	for i := 0; i < d.n; i++ {
 		l := d.line(i)
 		switch {
-		case reUnittestRow.MatchString(l):
+		case reUnittestRow().MatchString(l):
 			switch {
 			case strings.HasSuffix(l, " ... ok"):
 				d.set(i, tierNoise, labelPassing)
@@ -163,7 +162,7 @@ func classifyUnittest(d *doc) {
 			inReport = true
 		case strings.HasPrefix(l, "=====") || strings.HasPrefix(l, "-----"):
 			d.set(i, tierNoise, labelNone)
-		case reUnittestRan.MatchString(l) || l == "OK" || strings.HasPrefix(l, "OK (") || strings.HasPrefix(l, "FAILED ("):
+		case reUnittestRan().MatchString(l) || l == "OK" || strings.HasPrefix(l, "OK (") || strings.HasPrefix(l, "FAILED ("):
 			d.set(i, tierTotals, labelNone)
 			inReport = false
 		case inReport && strings.HasPrefix(l, "Traceback "):
@@ -227,7 +226,7 @@ func classifyJSTest(d *doc) {
 		case inReport && first:
 			d.set(i, tierFailure, labelNone) // what the failure says
 			first = false
-		case inReport && (reExpectation.MatchString(l) || strings.HasPrefix(t, ">") || strings.HasPrefix(t, "❯ ") ||
+		case inReport && (reExpectation().MatchString(l) || strings.HasPrefix(t, ">") || strings.HasPrefix(t, "❯ ") ||
 			scanFlags(l)&flagError != 0):
 			d.set(i, tierMessage, labelNone)
 		case inReport && strings.HasPrefix(t, "at "):

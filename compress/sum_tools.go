@@ -1,7 +1,6 @@
 package compress
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -17,21 +16,21 @@ const (
 )
 
 var (
-	reLsRow        = regexp.MustCompile(`^[-dlcbps][-rwxsStT]{9}[.+@]?\s`)
-	reTreeTotals   = regexp.MustCompile(`^\d+ director(y|ies)(, \d+ files?)?$`)
-	reRuffDiag     = regexp.MustCompile(`^\S+:\d+:\d+: [A-Z]+\d+ `)
-	reDockerStep   = regexp.MustCompile(`^#\d+ \[[^\]]+\] `)
-	reDockerNoise  = regexp.MustCompile(`^#\d+ (DONE |CACHED$|resolve |transferring |sha256:|extracting |exporting |writing |naming |unpacking |preparing )`)
-	reDockerSource = regexp.MustCompile(`^(>>>)?\s*\d+ \| `)
-	reTFResource   = regexp.MustCompile(`^\s*# \S+ (will be|must be|has been|is tainted)`)
-	reTFProgress   = regexp.MustCompile(`: (Creating|Modifying|Destroying|Refreshing state|Reading|Still \w+|Creation complete|Modifications complete|Destruction complete|Read complete|Provisioning with)`)
-	reTFTotals     = regexp.MustCompile(`^(Plan: \d+ to add|Apply complete!|Destroy complete!|No changes\.|Changes to Outputs:)`)
-	reMvnRow       = regexp.MustCompile(` (SUCCESS|FAILURE|SKIPPED) ?(\[|$)`)
-	reMvnTests     = regexp.MustCompile(`^Tests run: \d+, Failures: (\d+), Errors: (\d+)`)
-	reGradleTest   = regexp.MustCompile(`^\S.* > .+ (PASSED|FAILED|SKIPPED)$`)
-	reDotnetDiag   = regexp.MustCompile(`^\S.*\(\d+,\d+\): (error|warning) [A-Z]+\d+: `)
-	reDotnetTotals = regexp.MustCompile(`^\s*(\d+ (Warning|Error)\(s\)|Build (FAILED|succeeded)\.|(Passed|Failed)!\s+- |Total tests: )`)
-	reKlogError    = regexp.MustCompile(`^[EF]\d{4} \d\d:\d\d:\d\d`)
+	reLsRow        = lazyRegexp(`^[-dlcbps][-rwxsStT]{9}[.+@]?\s`)
+	reTreeTotals   = lazyRegexp(`^\d+ director(y|ies)(, \d+ files?)?$`)
+	reRuffDiag     = lazyRegexp(`^\S+:\d+:\d+: [A-Z]+\d+ `)
+	reDockerStep   = lazyRegexp(`^#\d+ \[[^\]]+\] `)
+	reDockerNoise  = lazyRegexp(`^#\d+ (DONE |CACHED$|resolve |transferring |sha256:|extracting |exporting |writing |naming |unpacking |preparing )`)
+	reDockerSource = lazyRegexp(`^(>>>)?\s*\d+ \| `)
+	reTFResource   = lazyRegexp(`^\s*# \S+ (will be|must be|has been|is tainted)`)
+	reTFProgress   = lazyRegexp(`: (Creating|Modifying|Destroying|Refreshing state|Reading|Still \w+|Creation complete|Modifications complete|Destruction complete|Read complete|Provisioning with)`)
+	reTFTotals     = lazyRegexp(`^(Plan: \d+ to add|Apply complete!|Destroy complete!|No changes\.|Changes to Outputs:)`)
+	reMvnRow       = lazyRegexp(` (SUCCESS|FAILURE|SKIPPED) ?(\[|$)`)
+	reMvnTests     = lazyRegexp(`^Tests run: \d+, Failures: (\d+), Errors: (\d+)`)
+	reGradleTest   = lazyRegexp(`^\S.* > .+ (PASSED|FAILED|SKIPPED)$`)
+	reDotnetDiag   = lazyRegexp(`^\S.*\(\d+,\d+\): (error|warning) [A-Z]+\d+: `)
+	reDotnetTotals = lazyRegexp(`^\s*(\d+ (Warning|Error)\(s\)|Build (FAILED|succeeded)\.|(Passed|Failed)!\s+- |Total tests: )`)
+	reKlogError    = lazyRegexp(`^[EF]\d{4} \d\d:\d\d:\d\d`)
 )
 
 // classifySearch ranks grep and ripgrep output: error messages are
@@ -109,7 +108,7 @@ func classifyFiles(d *doc) {
 			d.set(i, tierContext, labelNone)
 		case strings.HasSuffix(l, ":") && !strings.Contains(l, " "):
 			d.set(i, tierSummary, labelNone) // ls -R, ls of several directories
-		case reLsRow.MatchString(l):
+		case reLsRow().MatchString(l):
 			d.set(i, tierNormal, labelFiles)
 		default:
 			p, ok := pathLine(l)
@@ -300,18 +299,18 @@ func classifyDockerBuild(d *doc) {
 		t := strings.TrimSpace(l)
 		switch {
 		case strings.HasPrefix(l, "ERROR: ") || strings.HasPrefix(l, "ERROR [") ||
-			strings.HasPrefix(l, "#") && strings.Contains(l, " ERROR: ") && reDockerStep.MatchString(l+" ") ||
+			strings.HasPrefix(l, "#") && strings.Contains(l, " ERROR: ") && reDockerStep().MatchString(l+" ") ||
 			strings.HasPrefix(l, "The command '") && strings.Contains(l, "non-zero code"):
 			d.set(i, tierFailure, labelNone)
 		case strings.HasPrefix(l, "#") && strings.Contains(l[:min(len(l), 8)], " ERROR"):
 			d.set(i, tierFailure, labelNone)
 		case strings.HasPrefix(l, ">>> ") || strings.HasPrefix(l, "Dockerfile:") || strings.HasPrefix(l, " > ["):
 			d.set(i, tierMessage, labelNone)
-		case reDockerSource.MatchString(l):
+		case reDockerSource().MatchString(l):
 			d.set(i, tierContext, labelSource)
-		case reDockerStep.MatchString(l) || strings.HasPrefix(l, "Step ") && strings.Contains(l, " : "):
+		case reDockerStep().MatchString(l) || strings.HasPrefix(l, "Step ") && strings.Contains(l, " : "):
 			d.set(i, tierSummary, labelNone)
-		case reDockerNoise.MatchString(l) || strings.HasPrefix(t, "---> ") || strings.HasPrefix(l, "Removing intermediate"):
+		case reDockerNoise().MatchString(l) || strings.HasPrefix(t, "---> ") || strings.HasPrefix(l, "Removing intermediate"):
 			d.set(i, tierNoise, labelBuildSteps)
 		case strings.HasPrefix(l, "Successfully built") || strings.HasPrefix(l, "Successfully tagged") ||
 			strings.HasPrefix(l, "#") && strings.Contains(l, " naming to "):
@@ -335,7 +334,7 @@ func classifyKubectl(d *doc) {
 		case t == "":
 		case strings.HasPrefix(l, "The connection to the server") || strings.HasPrefix(l, "Unable to connect to the server"):
 			d.set(i, tierTotals, labelNone)
-		case reKlogError.MatchString(l):
+		case reKlogError().MatchString(l):
 			if seen == nil {
 				seen = newKeyTable(16)
 			}
@@ -384,12 +383,12 @@ func classifyTerraform(d *doc) {
 			continue
 		case strings.HasPrefix(t, "Warning: "):
 			d.set(i, tierContext, labelWarnings)
-		case reTFTotals.MatchString(t):
+		case reTFTotals().MatchString(t):
 			d.set(i, tierTotals, labelNone)
-		case reTFResource.MatchString(l) || strings.HasPrefix(l, "Terraform will perform") ||
+		case reTFResource().MatchString(l) || strings.HasPrefix(l, "Terraform will perform") ||
 			strings.HasPrefix(l, "Terraform used the selected providers"):
 			d.set(i, tierSummary, labelNone)
-		case reTFProgress.MatchString(l):
+		case reTFProgress().MatchString(l):
 			d.set(i, tierNoise, labelBuildSteps)
 		case strings.HasPrefix(strings.TrimSpace(l), "+ ") || strings.HasPrefix(strings.TrimSpace(l), "- ") ||
 			strings.HasPrefix(strings.TrimSpace(l), "~ "):
@@ -426,13 +425,13 @@ func classifyJVM(d *doc) {
 			d.set(i, tierContext, labelWarnings)
 		case strings.HasPrefix(trimmed, "BUILD ") || strings.HasPrefix(t, "Tests run:") && i > 0 && strings.Contains(d.line(i-2), "Results"):
 			d.set(i, tierTotals, labelNone)
-		case reMvnTests.MatchString(t):
-			if m := reMvnTests.FindStringSubmatch(t); m[1] != "0" || m[2] != "0" {
+		case reMvnTests().MatchString(t):
+			if m := reMvnTests().FindStringSubmatch(t); m[1] != "0" || m[2] != "0" {
 				d.set(i, tierFailure, labelNone)
 			} else {
 				d.set(i, tierNoise, labelPassing)
 			}
-		case reMvnRow.MatchString(t) && strings.Contains(t, "..."):
+		case reMvnRow().MatchString(t) && strings.Contains(t, "..."):
 			if strings.Contains(t, " FAILURE") {
 				d.set(i, tierFailure, labelNone)
 			} else {
@@ -446,7 +445,7 @@ func classifyJVM(d *doc) {
 			d.set(i, tierFailure, labelNone)
 			block = errorBlock
 			continue
-		case reGradleTest.MatchString(l):
+		case reGradleTest().MatchString(l):
 			switch {
 			case strings.HasSuffix(l, " FAILED"):
 				d.set(i, tierFailure, labelNone)
@@ -525,10 +524,10 @@ func classifyDotnet(d *doc) {
 		l := d.line(i)
 		t := strings.TrimSpace(l)
 		switch {
-		case reDotnetTotals.MatchString(l):
+		case reDotnetTotals().MatchString(l):
 			d.set(i, tierTotals, labelNone)
 			inReport = false
-		case reDotnetDiag.MatchString(l):
+		case reDotnetDiag().MatchString(l):
 			if strings.Contains(l, "): warning ") {
 				d.set(i, tierMessage, labelWarnings)
 			} else {
@@ -592,7 +591,7 @@ func classifyTree(d *doc) {
 		lower := strings.ToLower(l)
 		switch {
 		case t == "":
-		case reTreeTotals.MatchString(t):
+		case reTreeTotals().MatchString(t):
 			d.set(i, tierTotals, labelNone)
 		case strings.HasPrefix(l, "npm error") || strings.HasPrefix(l, "npm ERR!") || strings.Contains(l, "UNMET ") ||
 			strings.Contains(l, "[error opening dir]") ||
@@ -618,7 +617,7 @@ func isErrorLine(l string) bool {
 		return false
 	}
 	if strings.Contains(l, "level=error") || strings.Contains(l, "level=fatal") || strings.Contains(l, `"level":"error"`) ||
-		reKlogError.MatchString(l) {
+		reKlogError().MatchString(l) {
 		return true
 	}
 	t := strings.TrimLeft(l, " \t│|>")

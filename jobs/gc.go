@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agent-exec/agent-exec/jobstore"
@@ -156,7 +157,7 @@ func (s *Service) afterLaunch() {
 func ParseDuration(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
 	bad := fmt.Errorf("%q is not a duration; use e.g. 30d, 12h, 90m, 3600s or 1h30m", v)
-	if !durationRE.MatchString(v) {
+	if !durationRE().MatchString(v) {
 		return 0, bad
 	}
 	if f, err := strconv.ParseFloat(v, 64); err == nil {
@@ -182,7 +183,9 @@ const MaxDurationS = 9e9
 
 // durationRE is the grammar of ParseDuration (and of the schemas'
 // older_than pattern).
-var durationRE = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?d?|([0-9]+(\.[0-9]+)?(h|ms|m|s))+)$`)
+var durationRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([0-9]+(\.[0-9]+)?d?|([0-9]+(\.[0-9]+)?(h|ms|m|s))+)$`)
+})
 
 func secondsDuration(f float64, bad error) (time.Duration, error) {
 	if f < 0 || math.IsNaN(f) || f > MaxDurationS {

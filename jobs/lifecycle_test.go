@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -530,5 +531,40 @@ func TestLeanJobAndDetail(t *testing.T) {
 	list, err := s.List(t.Context(), &ListRequest{All: true})
 	if err != nil || len(list.Jobs) != 1 {
 		t.Fatalf("list after a refused run = %d jobs, %v; want the first job only", len(list.Jobs), err)
+	}
+}
+
+// TestSupervisorRunsOnOneP: a supervisor starts with GOMAXPROCS=1 in its
+// environment, and its workload sees the launcher's GOMAXPROCS, or none.
+func TestSupervisorRunsOnOneP(t *testing.T) {
+	s := newService(t)
+	for _, launcher := range []string{"", "3"} {
+		if launcher == "" {
+			t.Setenv("GOMAXPROCS", "")
+			os.Unsetenv("GOMAXPROCS")
+		} else {
+			t.Setenv("GOMAXPROCS", launcher)
+		}
+		env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{`echo "[${GOMAXPROCS-unset}]"; read x`},
+			Interactive: true}, Observation: Observation{Until: f64(0)}})
+		_, st, err := s.read(env.Job.JobID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		environ, err := os.ReadFile("/proc/" + strconv.Itoa(st.SupervisorPID) + "/environ")
+		if err != nil || !slices.Contains(strings.Split(string(environ), "\x00"), "GOMAXPROCS=1") {
+			t.Errorf("supervisor environment (%v) has no GOMAXPROCS=1", err)
+		}
+		if _, err := s.Input(t.Context(), &InputRequest{JobID: env.Job.JobID, EOF: true}, nil); err != nil {
+			t.Fatal(err)
+		}
+		env, err = s.Observe(t.Context(), &StartRequest{JobID: env.Job.JobID, Observation: Observation{Until: f64(30)}}, nil)
+		want := "[" + launcher + "]\n"
+		if launcher == "" {
+			want = "[unset]\n"
+		}
+		if err != nil || env.Output.Text != want {
+			t.Errorf("launcher GOMAXPROCS %q: workload printed %q, %v; want %q", launcher, env.Output.Text, err, want)
+		}
 	}
 }

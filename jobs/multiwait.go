@@ -8,7 +8,7 @@ import (
 )
 
 // jobRef is the form of a job id, id prefix or name in a request.
-var jobRef = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var jobRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // maxWaitJobs bounds the jobs one call waits on.
 const maxWaitJobs = 100
@@ -36,7 +36,7 @@ func (s *Service) ObserveJobs(ctx context.Context, req *ObserveRequest, progress
 		return nil, invalid("job_ids", "must not be empty")
 	}
 	for i, ref := range req.JobIDs {
-		if !jobRef.MatchString(ref) {
+		if !jobRef().MatchString(ref) {
 			return nil, invalid("job_ids", "job_ids[%d]: %q is not a job id or name", i, ref)
 		}
 	}

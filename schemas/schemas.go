@@ -292,14 +292,16 @@ func briefen(src []byte, defs map[string][]byte) (full, short []byte, names []st
 // that); the others (a port's 65535, 2^53, a name's pattern) only refuse
 // nonsense or overflow. Only a string value matches "pattern", so a
 // property named pattern is kept.
-var publishDrop = regexp.MustCompile(`([,{])"(maximum|minimum|maxItems|minItems|maxLength|minLength)":-?[0-9]+|([,{])"pattern":"(?:[^"\\]|\\.)*"`)
+var publishDrop = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`([,{])"(maximum|minimum|maxItems|minItems|maxLength|minLength)":-?[0-9]+|([,{])"pattern":"(?:[^"\\]|\\.)*"`)
+})
 
 // publish returns doc, an assembled input schema, without the keywords
 // publishDrop matches, so that what a model reads is short. Arguments are
 // still validated against the full document (Validated), so every bound
 // holds.
 func publish(doc []byte) ([]byte, error) {
-	doc = publishDrop.ReplaceAllFunc(doc, func(m []byte) []byte {
+	doc = publishDrop().ReplaceAllFunc(doc, func(m []byte) []byte {
 		if m[0] == '{' {
 			return []byte("{") // its comma, if any, is cut below
 		}

@@ -147,13 +147,36 @@ func readHandshake(r *os.File) (handshake, error) {
 }
 
 // supervisorEnv is the environment handed to a supervisor: the launcher's,
-// which the workload inherits when the job asks for it.
+// which the workload inherits when the job asks for it, with GOMAXPROCS=1
+// (the Go runtime reads it before any code runs: a supervisor started with
+// one P makes fewer threads and heap caches than one that lowers it in
+// main) and the launcher's own GOMAXPROCS, if any, kept aside in
+// launcherGOMAXPROCS for [restoreEnv] to put back.
 func supervisorEnv(env []string) []string {
-	out := make([]string, 0, len(env))
+	out := make([]string, 0, len(env)+2)
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, JobEnvVar+"=") {
+		switch {
+		case strings.HasPrefix(kv, JobEnvVar+"="), strings.HasPrefix(kv, launcherGOMAXPROCS+"="):
+		case strings.HasPrefix(kv, "GOMAXPROCS="):
+			out = append(out, launcherGOMAXPROCS+kv[len("GOMAXPROCS"):])
+		default:
 			out = append(out, kv)
 		}
 	}
-	return out
+	return append(out, "GOMAXPROCS=1")
+}
+
+// launcherGOMAXPROCS carries the launcher's GOMAXPROCS to the supervisor.
+const launcherGOMAXPROCS = "AGENT_EXEC_LAUNCHER_GOMAXPROCS"
+
+// restoreEnv gives the supervisor's environment back the launcher's
+// GOMAXPROCS (or none), so that the workload and the notification commands
+// inherit the launcher's environment, not the supervisor's setting.
+func restoreEnv() {
+	v, set := os.LookupEnv(launcherGOMAXPROCS)
+	os.Unsetenv(launcherGOMAXPROCS)
+	os.Unsetenv("GOMAXPROCS")
+	if set {
+		os.Setenv("GOMAXPROCS", v)
+	}
 }

@@ -31,7 +31,8 @@ const handshakeFD = 3
 // process exit code. It is called by main before anything else happens in
 // the process.
 func Main(args []string) int {
-	runtime.GOMAXPROCS(1) // an idle supervisor needs no more; saves memory and a thread
+	runtime.GOMAXPROCS(1) // an idle supervisor needs no more (the launcher also sets it in the environment)
+	restoreEnv()
 	// Nothing the launcher's parents leaked may reach the workload.
 	_ = unix.CloseRange(handshakeFD, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	// The supervisor's own files are 0600 whatever the launcher's umask;

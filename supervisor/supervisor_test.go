@@ -324,3 +324,38 @@ func threadCount(t *testing.T) int {
 	t.Fatal("no Threads line in /proc/self/status")
 	return 0
 }
+
+// TestSupervisorEnvGOMAXPROCS: a supervisor starts with GOMAXPROCS=1, and
+// restoreEnv gives it back the launcher's value (or none) for the workload.
+func TestSupervisorEnvGOMAXPROCS(t *testing.T) {
+	for _, launcher := range []string{"", "3"} {
+		env := []string{"A=1", JobEnvVar + "=01old", launcherGOMAXPROCS + "=planted"}
+		if launcher != "" {
+			env = append(env, "GOMAXPROCS="+launcher)
+		}
+		sup := supervisorEnv(env)
+		if v, _ := envLookup(sup, "GOMAXPROCS"); v != "1" || strings.Count(strings.Join(sup, "\n"), "GOMAXPROCS=") != 1+min(len(launcher), 1) {
+			t.Fatalf("supervisorEnv(%q) = %q, want GOMAXPROCS=1 once and the launcher's aside", env, sup)
+		}
+		if _, ok := envLookup(sup, JobEnvVar); ok {
+			t.Errorf("supervisorEnv kept %s: %q", JobEnvVar, sup)
+		}
+		for _, kv := range sup {
+			k, v, _ := strings.Cut(kv, "=")
+			t.Setenv(k, v)
+		}
+		if launcher == "" {
+			os.Unsetenv(launcherGOMAXPROCS)
+		}
+		restoreEnv()
+		if v, ok := os.LookupEnv("GOMAXPROCS"); v != launcher || ok != (launcher != "") {
+			t.Errorf("launcher GOMAXPROCS %q: restored %q (set %v)", launcher, v, ok)
+		}
+		if _, ok := os.LookupEnv(launcherGOMAXPROCS); ok {
+			t.Errorf("%s left in the environment", launcherGOMAXPROCS)
+		}
+		if os.Getenv("A") != "1" {
+			t.Error("restoreEnv lost another variable")
+		}
+	}
+}
