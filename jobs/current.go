@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"errors"
 	"slices"
 	"time"
 
@@ -24,11 +25,27 @@ func (s *Service) read(id string) (*jobstore.Meta, *jobstore.State, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := s.store.ReadState(id)
+	st, err := s.readState(id)
 	if err != nil {
 		return nil, nil, err
 	}
 	return m, st, nil
+}
+
+// readState reads job id's state.json. One that cannot be parsed gives way
+// to the job's end record when that holds a run's end: a supervisor syncs
+// its end record before it replaces state.json with the terminal state and
+// syncs state.json after, so a machine crash in between may leave
+// state.json torn on a file system that does not flush a file renamed over
+// another.
+func (s *Service) readState(id string) (*jobstore.State, error) {
+	st, err := s.store.ReadState(id)
+	if errors.Is(err, jobstore.ErrCorrupt) {
+		if end, ok := supervisor.ReadEndRecord(s.store.Dir(id), 0); ok {
+			return end, nil
+		}
+	}
+	return st, err
 }
 
 // reconcile reads job id's definition and state, and repairs a state that
@@ -57,7 +74,7 @@ func (s *Service) checkSupervisor(id string, st *jobstore.State) (*jobstore.Stat
 	defer held.Unlock()
 	// Re-read under the lock: the supervisor may have finished between the
 	// first read and the probe.
-	st, err = s.store.ReadState(id)
+	st, err = s.readState(id)
 	if err != nil || st.State != jobstore.StateRunning {
 		return st, err
 	}

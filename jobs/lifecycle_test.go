@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/agent-exec/agent-exec/jobstore"
+	"github.com/agent-exec/agent-exec/supervisor"
 )
 
 func f64(v float64) *float64 { return &v }
@@ -531,6 +532,32 @@ func TestLeanJobAndDetail(t *testing.T) {
 	list, err := s.List(t.Context(), &ListRequest{All: true})
 	if err != nil || len(list.Jobs) != 1 {
 		t.Fatalf("list after a refused run = %d jobs, %v; want the first job only", len(list.Jobs), err)
+	}
+}
+
+// TestEndRecordHoldsEveryEnd: a run's end is in its end record, synced
+// before state.json is replaced (which is synced only after waiters can see
+// it); a state.json that a machine crash tore in between reads as that end.
+func TestEndRecordHoldsEveryEnd(t *testing.T) {
+	s := newService(t)
+	env := mustRun(t, s, &RunRequest{Definition: Definition{Command: Command{"exit 3"}}})
+	id := env.Job.JobID
+	if j := env.Job; j.State != jobstore.StateExited || j.ExitCode == nil || *j.ExitCode != 3 {
+		t.Fatalf("run = %+v, want exited 3", j)
+	}
+	end, ok := supervisor.ReadEndRecord(s.store.Dir(id), 1)
+	if !ok || end.State != jobstore.StateExited || end.ExitCode == nil || *end.ExitCode != 3 {
+		t.Fatalf("end record = %+v, %v; want exited 3", end, ok)
+	}
+	if err := os.WriteFile(s.store.Path(id, jobstore.StateFile), []byte(`{"state":"exi`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Observe(t.Context(), &StartRequest{JobID: id}, nil)
+	if err != nil {
+		t.Fatalf("observe with a torn state.json: %v", err)
+	}
+	if j := got.Job; j.State != jobstore.StateExited || j.ExitCode == nil || *j.ExitCode != 3 {
+		t.Errorf("observe with a torn state.json = %+v, want exited 3 from the end record", j)
 	}
 }
 

@@ -59,3 +59,40 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// WriteFileAtomicUnsynced replaces path with data as [WriteFileAtomic]
+// does, but without waiting for the disk: readers see the new file as soon
+// as it returns, and sync (which must be called) makes it durable (the
+// file's data, then the directory's entry) and releases it. Until sync has
+// returned, a crash of the machine may leave the old file or the new one,
+// or, on a file system that does not flush a file renamed over another, an
+// empty or torn one: a caller keeps what it writes durable elsewhere first.
+func WriteFileAtomicUnsynced(path string, data []byte) (sync func() error, err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("atomic write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	if err = f.Chmod(0o600); err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("atomic write %s: %w", path, err)
+	}
+	return func() error {
+		err := f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("atomic write %s: sync: %w", path, err)
+		}
+		return syncDir(dir)
+	}, nil
+}

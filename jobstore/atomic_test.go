@@ -276,3 +276,32 @@ func TestWriteFileAtomicConcurrent(t *testing.T) {
 		t.Errorf("directory after concurrent writes = %v, want [state.json] (no temp files)", names)
 	}
 }
+
+// TestWriteFileAtomicUnsynced: the new content is in place (and no temporary
+// file is left) before sync is called; sync then succeeds.
+func TestWriteFileAtomicUnsynced(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	if err := WriteFileAtomic(path, []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	sync, err := WriteFileAtomicUnsynced(path, []byte("new"))
+	if err != nil {
+		t.Fatalf("WriteFileAtomicUnsynced error = %v", err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "new" {
+		t.Errorf("before sync: %q, %v; want new", b, err)
+	}
+	if names := dirNames(t, dir); len(names) != 1 {
+		t.Errorf("files before sync = %v, want state.json alone", names)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, %v; want 0600", fi, err)
+	}
+	if err := sync(); err != nil {
+		t.Errorf("sync error = %v", err)
+	}
+	if _, err := WriteFileAtomicUnsynced(filepath.Join(dir, "missing", "x"), nil); err == nil {
+		t.Error("a write into a missing directory succeeded")
+	}
+}

@@ -260,6 +260,22 @@ func (s *Store) WriteState(id string, st *State) error {
 	return s.writeJSON(id, StateFile, st)
 }
 
+// WriteStateUnsynced replaces job id's state.json as WriteState does, but
+// readers see it before it is on disk (see [WriteFileAtomicUnsynced]):
+// sync, which must be called, makes it durable.
+func (s *Store) WriteStateUnsynced(id string, st *State) (sync func() error, err error) {
+	st.UpdatedAt = Now()
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode %s of %s: %w", StateFile, id, err)
+	}
+	sync, err = WriteFileAtomicUnsynced(s.Path(id, StateFile), append(b, '\n'))
+	if err != nil {
+		return nil, fmt.Errorf("write %s of %s: %w", StateFile, id, err)
+	}
+	return sync, nil
+}
+
 // Remove deletes job id's directory and everything in it. The job leaves
 // the store at once and as a whole (its directory is first renamed to a
 // hidden name), or not at all: when that rename fails, nothing was removed.

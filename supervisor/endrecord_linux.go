@@ -17,10 +17,11 @@ import (
 
 // EndRecordFile is the run's end record: a small file the supervisor fills
 // with blanks (so its blocks are allocated) when the run starts, and
-// overwrites in place with the terminal state when state.json cannot be
-// replaced at the end (a full disk needs no new block for it). A reader
-// that finds the supervisor gone and state.json still running takes the
-// terminal state from it.
+// overwrites in place with the terminal state, synced, at the end, before
+// it replaces state.json (a full disk needs no new block for it, and the
+// sync no journal commit). A reader that finds the supervisor gone and
+// state.json still running, or unreadable, takes the terminal state from
+// it.
 const EndRecordFile = "end.rec"
 
 // endRecordSize bounds the record; a terminal state is well below it.
@@ -68,9 +69,9 @@ func writeEndRecord(f *os.File, st *jobstore.State) error {
 	return nil
 }
 
-// ReadEndRecord returns the terminal state of run number run that its
-// supervisor kept in the end record of the job in dir, if it did. Call it
-// only once that supervisor is gone.
+// ReadEndRecord returns the terminal state of run number run (0: of
+// whichever run it holds) that its supervisor kept in the end record of the
+// job in dir, if it did. Call it only once that supervisor is gone.
 func ReadEndRecord(dir string, run int) (*jobstore.State, bool) {
 	f, err := os.OpenFile(filepath.Join(dir, EndRecordFile), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
@@ -83,7 +84,7 @@ func ReadEndRecord(dir string, run int) (*jobstore.State, bool) {
 		return nil, false
 	}
 	var st jobstore.State
-	if json.Unmarshal(bytes.TrimSpace(b[:n]), &st) != nil || st.Run != run || !jobstore.Terminal(st.State) {
+	if json.Unmarshal(bytes.TrimSpace(b[:n]), &st) != nil || run != 0 && st.Run != run || !jobstore.Terminal(st.State) {
 		return nil, false
 	}
 	return &st, true

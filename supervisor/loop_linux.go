@@ -260,10 +260,7 @@ func (sv *super) finish() {
 	st.FinishedAt, st.DurationMS = &fin, &dur
 	st.State, st.Reason, st.Signal, st.ExitCode = outcome(sv.mainStatus, sv.endReason, sv.endSignal)
 	sv.endSizes = sv.logSizes()
-	if err := sv.store.WriteState(sv.id, &st); err != nil {
-		sv.log.Error("record terminal state", "err", err)
-		sv.keepEnd(&st)
-	}
+	sv.recordEnd(&st)
 	sv.final = &st
 	sv.indexer.end(sv.endSizes)
 	if sv.endRec != nil {
@@ -309,18 +306,42 @@ func outcome(ws unix.WaitStatus, endReason string, endSignal syscall.Signal) (st
 	}
 }
 
-// keepEnd writes the terminal state into the end record when state.json
-// could not take it, so that readers find the real status rather than a
-// lost supervisor.
-func (sv *super) keepEnd(st *jobstore.State) {
-	if sv.endRec == nil {
+// recordEnd records the run's terminal state, and has waiters see it
+// without waiting for the disk. The end record takes it first: an overwrite
+// in place of blocks allocated at the start, synced, which costs no journal
+// commit. Then state.json is replaced, and synced only once readers can see
+// it: a machine crash before that sync leaves state.json old (running, with
+// the supervisor gone) or, on some file systems, torn, and a reader then
+// takes the end from the end record (see [ReadEndRecord]). Without an end
+// record, state.json is synced before it is replaced. When state.json cannot
+// be replaced (a full disk), the end record is where the status is.
+func (sv *super) recordEnd(st *jobstore.State) {
+	if !sv.keepEnd(st) {
+		if err := sv.store.WriteState(sv.id, st); err != nil {
+			sv.log.Error("record terminal state", "err", err)
+		}
 		return
+	}
+	sync, err := sv.store.WriteStateUnsynced(sv.id, st)
+	if err == nil {
+		err = sync()
+	}
+	if err != nil {
+		sv.log.Error("record terminal state; it is kept in the end record", "err", err)
+	}
+}
+
+// keepEnd writes the terminal state into the end record, and reports
+// whether it is there, synced.
+func (sv *super) keepEnd(st *jobstore.State) bool {
+	if sv.endRec == nil {
+		return false
 	}
 	if err := writeEndRecord(sv.endRec, st); err != nil {
 		sv.log.Error("keep the terminal state in the end record", "err", err)
-		return
+		return false
 	}
-	sv.log.Info("terminal state kept in the end record", "state", st.State)
+	return true
 }
 
 func describe(ws unix.WaitStatus) string {
