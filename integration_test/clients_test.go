@@ -27,7 +27,8 @@ import (
 //	npm ci --prefix integration_test/testdata/clients
 //	AGENT_EXEC_CLIENTS=$PWD/integration_test/testdata/clients go test -run TestRealClient ./integration_test/
 //
-// Without AGENT_EXEC_CLIENTS they are skipped; CI has no npm registry.
+// Without AGENT_EXEC_CLIENTS they are skipped; .ci/run sets it when node
+// is installed.
 
 // clientTimeout bounds one run of a client, which makes two or three
 // model requests and one tool call.

@@ -2,6 +2,7 @@ package integration_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -35,10 +36,13 @@ func (s *server) openRaw() *rawSession {
 	return r
 }
 
-// send POSTs one message and returns the response with its body unread.
+// send POSTs one message and returns the response with its body unread;
+// the exchange may take up to callTimeout.
 func (r *rawSession) send(body string) *http.Response {
 	r.t.Helper()
-	req, err := http.NewRequest("POST", r.s.http.url, strings.NewReader(body))
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	r.t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, "POST", r.s.http.url, strings.NewReader(body))
 	if err != nil {
 		r.t.Fatal(err)
 	}
