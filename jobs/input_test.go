@@ -9,17 +9,24 @@ import (
 
 func text(s string) *string { return &s }
 
+// answer waits for python's answer: until pattern shows, however long
+// python takes under load (a quiet spell, the input's default end, may
+// come between the echo and the answer).
+func answer(pattern string) Observation {
+	return Observation{WaitFor: pattern, IdleMS: 60_000, Until: f64(50)}
+}
+
 func TestInputREPLOnTerminal(t *testing.T) {
 	s := newService(t)
 	env := mustRun(t, s, &RunRequest{
 		Definition:  Definition{Command: Command{"python3", "-i", "-q"}, TTY: true},
-		Observation: Observation{WaitFor: `>>> $`, Until: f64(30)},
+		Observation: Observation{WaitFor: `>>> $`, Until: f64(50)},
 	})
 	if env.Wait.Reason != WaitMatched || !detailOf(t, s, env.Job.JobID).TTY {
 		t.Fatalf("run = %+v %+v, want the prompt", env.Job, env.Wait)
 	}
 	id := env.Job.JobID
-	in, err := s.Input(t.Context(), &InputRequest{JobID: id, Text: text("1+1\r"), Observation: Observation{WaitFor: `>>> $`, Until: f64(30)}}, nil)
+	in, err := s.Input(t.Context(), &InputRequest{JobID: id, Text: text("1+1\r"), Observation: answer(`>>> $`)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +34,7 @@ func TestInputREPLOnTerminal(t *testing.T) {
 		t.Fatalf("input answer = %q (%+v), want 2", in.Output.Text, in.Input)
 	}
 	sz, err := s.Input(t.Context(), &InputRequest{JobID: id, Cols: 50, Rows: 10,
-		Text: text("import os; print(os.get_terminal_size())\r"), Observation: Observation{WaitFor: `columns=\d+, lines=\d+`, Until: f64(30)}}, nil)
+		Text: text("import os; print(os.get_terminal_size())\r"), Observation: answer(`columns=\d+, lines=\d+`)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,8 +45,8 @@ func TestInputREPLOnTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The input call returns once the echo went quiet; python's exit may
-	// come later: wait for it.
-	end, err := s.Observe(t.Context(), &StartRequest{JobID: id, Observation: Observation{Until: f64(10)}}, nil)
+	// come later: wait for it (a wait is capped at 50 s).
+	end, err := s.Observe(t.Context(), &StartRequest{JobID: id, Observation: Observation{Until: f64(50)}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
