@@ -1,6 +1,23 @@
 // Package cli is agent-exec's command line: the MCP server command, the
 // job verbs (printing the same envelope as the MCP tools, one JSON object on
 // stdout) and the two commands for people, ps and logs.
+//
+// # Where things happen
+//
+//   - main.go: the globals and the verb table; flags.go: flag parsing;
+//     exit.go: exit codes.
+//   - verbs.go: the job verbs (run, create, start, restart, observe, kill,
+//     delete, list), each one jobs operation; wait.go (waits on several
+//     jobs), input.go and attach_linux.go (input, and a terminal attached
+//     to a tty job), tag.go, gc.go, events.go, notify.go (notify flags),
+//     stdin.go (a job's standard input from a pipe).
+//   - For people: ps.go, logs.go (logs -f).
+//   - mcp.go, mcp_http.go: the MCP server over stdio and HTTP;
+//     bareenv.go: the warning for a bare environment.
+//   - config.go, version.go, extras.go (schema, completions, the skill).
+//
+// Waits, control requests to supervisors, repairs of lost supervisors and
+// redaction all happen in package jobs.
 package cli
 
 import (

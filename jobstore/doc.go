@@ -25,6 +25,16 @@
 // sorts jobs by creation time. Anything that is not a well-formed id, a
 // prefix of one (4+ characters) or a job name is rejected before the
 // filesystem is touched.
+//
+// # Where things happen
+//
+// store.go (the root, creating, reading and writing a job's documents),
+// atomic.go (atomic replacement), meta.go and state.go (the documents),
+// lock_linux.go (job.lock, supervisor.lock and the probe that tells a lost
+// supervisor, which package jobs repairs), events.go (events.ndjson),
+// secrets.go (the masked values a job inherited, which redaction hides),
+// envfile.go, id.go, names.go (the name index), list.go, gc.go,
+// seconds.go and time.go (the units on disk).
 package jobstore
 
 import _ "github.com/agent-exec/agent-exec/internal/platform" // Linux only: stops other builds with one message

@@ -26,4 +26,24 @@
 //
 // The workload's environment carries AGENT_EXEC_JOB_ID, which lets a reader
 // find and stop the leftovers of a job whose supervisor died.
+//
+// # Where things happen
+//
+//   - Launch (the caller's side): launch.go.
+//   - The supervisor's life: supervise_linux.go (start-up, the workload's
+//     command and environment), stdio_linux.go and input_linux.go (logs,
+//     terminal and input plumbing), loop_linux.go (the one loop: reaping,
+//     timeout, kill escalation, leftovers, the recorded end), rotate_linux.go
+//     (log_rotate), endrecord_linux.go, screen_linux.go (a tty job's screen,
+//     drawn when asked), index_linux.go and notable_linux.go (each log's
+//     notable-line index, kept as it grows), match_linux.go and
+//     notify_linux.go (notifications).
+//   - Control requests: control.go (the wire protocol, private),
+//     client.go (the typed client other packages use), serve_linux.go (how
+//     the supervisor answers them), control_linux.go (the socket's path).
+//   - Waits on processes: exitwatch_linux.go (a pidfd per watched exit),
+//     proc_linux.go (/proc: start times, descendants, a job's processes).
+//   - Repair, for a reader that found a supervisor gone:
+//     leftovers_linux.go (stop what is left of its job), [ReadEndRecord].
+//   - signal_linux.go: signal names.
 package supervisor

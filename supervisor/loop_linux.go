@@ -204,45 +204,6 @@ func (sv *super) signalTree(sig syscall.Signal) {
 	}
 }
 
-// dispatch answers a control request without blocking the loop: kills and
-// pings at once; input writes (which wait for a job that does not read) and
-// screen requests (which draw) on goroutines of their own.
-func (sv *super) dispatch(c ctlCall) {
-	switch c.req.Op {
-	case opInput:
-		if resp, ok := sv.checkInput(); !ok {
-			c.reply <- resp
-			return
-		}
-		go func() { c.reply <- sv.handleInput(c.req) }()
-	case opScreen:
-		go func() { c.reply <- sv.handleScreen() }()
-	default:
-		c.reply <- sv.handle(c.req)
-	}
-}
-
-func (sv *super) handle(req request) response {
-	switch req.Op {
-	case opPing:
-		return response{OK: true, Run: sv.run, PID: sv.mainPID}
-	case opKill:
-		sig := syscall.Signal(req.Signal)
-		if sig == 0 {
-			sig = unix.SIGTERM
-		}
-		reason := req.Reason
-		if reason == "" {
-			reason = jobstore.ReasonKill
-		}
-		sv.log.Info("kill requested", "signal", SignalName(sig), "grace_ms", req.GraceMS)
-		sv.end(reason, sig, time.Duration(req.GraceMS)*time.Millisecond)
-		return response{OK: true, Run: sv.run, PID: sv.mainPID}
-	default:
-		return response{Error: "unknown op " + req.Op}
-	}
-}
-
 // finish records the terminal state of the run, once the last output is
 // on disk.
 func (sv *super) finish() {

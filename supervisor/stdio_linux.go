@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -131,63 +130,4 @@ func (sv *super) drainTerminal() {
 	if err := sv.termLog.Close(); err != nil {
 		sv.log.Error("close output.log", "err", err)
 	}
-}
-
-// checkInput says, on the loop, whether the job can take input now.
-func (sv *super) checkInput() (response, bool) {
-	resp := response{Run: sv.run, PID: sv.mainPID}
-	switch {
-	case sv.input == nil:
-		resp.Error = "the job was not started with tty or interactive: its stdin is not open"
-	case sv.mainDone:
-		resp.Error = "the job's main process has exited"
-	default:
-		return resp, true
-	}
-	return resp, false
-}
-
-// handleInput applies an input request: resize, write, eof. It runs on a
-// goroutine of its own (a write may wait for a job that does not read), one
-// request at a time.
-func (sv *super) handleInput(req request) response {
-	sv.inputMu.Lock()
-	defer sv.inputMu.Unlock()
-	resp := response{Run: sv.run, PID: sv.mainPID}
-	if req.Cols > 0 || req.Rows > 0 {
-		if err := sv.input.resize(req.Cols, req.Rows); err != nil {
-			resp.Error = "resize: " + err.Error()
-			return resp
-		}
-		if sv.screen != nil {
-			sv.screen.resize(req.Cols, req.Rows)
-		}
-	}
-	if len(req.Data) > 0 {
-		n, err := sv.input.write(req.Data)
-		resp.Written = n
-		if err != nil && !errors.Is(err, os.ErrClosed) {
-			resp.Error = "write: " + err.Error()
-			return resp
-		}
-		if err != nil {
-			resp.Error = "write: stdin was closed (eof)"
-			return resp
-		}
-	}
-	if req.EOF {
-		if err := sv.input.eof(); err != nil {
-			resp.Error = "eof: " + err.Error()
-			return resp
-		}
-	}
-	resp.OK = true
-	return resp
-}
-
-func (sv *super) handleScreen() response {
-	if sv.screen == nil {
-		return response{Error: "no screen: the job was not started with tty"}
-	}
-	return response{OK: true, Run: sv.run, PID: sv.mainPID, Screen: sv.screen.current()}
 }

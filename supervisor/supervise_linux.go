@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -485,60 +484,5 @@ func (sv *super) recordLaunchError(err error, offsets map[string]int64) {
 func (sv *super) event(name string, detail map[string]any) {
 	if err := sv.store.AppendEvent(sv.id, jobstore.Event{Event: name, Run: sv.run, Detail: detail}); err != nil {
 		sv.log.Warn("append event", "event", name, "err", err)
-	}
-}
-
-// ctlCall is a control request on its way to the loop.
-type ctlCall struct {
-	req   request
-	reply chan response
-}
-
-// afterRun answers a request that came once the run was over: nothing is
-// left to act on. A kill is answered ok and Finished (nothing was sent);
-// input and screen requests fail, so nobody is told that input was taken.
-func afterRun(req request) response {
-	switch req.Op {
-	case opPing:
-		return response{OK: true}
-	case opKill:
-		return response{OK: true, Finished: true}
-	}
-	return response{Error: msgRunEnded}
-}
-
-// serveControl answers control connections until ln is closed. Requests
-// go to the loop through calls; once done is closed (the run is over) they
-// are answered at once by afterRun. It returns once
-// ln is closed and every answer has been written.
-func serveControl(ln net.Listener, calls chan<- ctlCall, done <-chan struct{}) {
-	var conns sync.WaitGroup
-	defer conns.Wait()
-	for {
-		conn, err := ln.Accept()
-		if err != nil {
-			return // closed
-		}
-		conns.Add(1)
-		go func() {
-			defer conns.Done()
-			defer conn.Close()
-			_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-			req, err := decodeRequest(conn)
-			var resp response
-			if err != nil {
-				resp = response{Error: err.Error()}
-			} else {
-				c := ctlCall{req: req, reply: make(chan response, 1)}
-				select {
-				case calls <- c:
-					resp = <-c.reply
-				case <-done:
-					resp = afterRun(req)
-				}
-			}
-			b, _ := json.Marshal(resp)
-			conn.Write(append(b, '\n'))
-		}()
 	}
 }

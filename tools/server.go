@@ -1,6 +1,3 @@
-// Package tools is agent-exec's MCP server: the tool definitions (schemas
-// from package schemas), the handlers that adapt MCP calls to the jobs
-// operations, progress notifications and the stdio transport.
 package tools
 
 import (
