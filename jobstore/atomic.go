@@ -14,11 +14,24 @@ var afterTempWrite func(tmp string)
 // either the old file or the new one, never a mix: the data goes to a
 // temporary file in the same directory, is synced, renamed over path, and
 // the directory is synced. The file is created 0600.
-func WriteFileAtomic(path string, data []byte) (err error) {
+func WriteFileAtomic(path string, data []byte) error {
+	dirSync, err := WriteFileAtomicDirLater(path, data)
+	if err != nil {
+		return err
+	}
+	return dirSync()
+}
+
+// WriteFileAtomicDirLater is [WriteFileAtomic] without the last step: it
+// returns once the new file (synced) has replaced path, and dirSync, which
+// the caller must call, syncs the directory. A crash before dirSync has
+// returned leaves the old file or the new one, never a torn one; only the
+// new one's surviving is in doubt.
+func WriteFileAtomicDirLater(path string, data []byte) (dirSync func() error, err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("atomic write %s: %w", path, err)
+		return nil, fmt.Errorf("atomic write %s: %w", path, err)
 	}
 	tmp := f.Name()
 	defer func() {
@@ -28,24 +41,24 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 		}
 	}()
 	if err = f.Chmod(0o600); err != nil {
-		return fmt.Errorf("atomic write %s: %w", path, err)
+		return nil, fmt.Errorf("atomic write %s: %w", path, err)
 	}
 	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("atomic write %s: %w", path, err)
+		return nil, fmt.Errorf("atomic write %s: %w", path, err)
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("atomic write %s: sync: %w", path, err)
+		return nil, fmt.Errorf("atomic write %s: sync: %w", path, err)
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("atomic write %s: close: %w", path, err)
+		return nil, fmt.Errorf("atomic write %s: close: %w", path, err)
 	}
 	if afterTempWrite != nil {
 		afterTempWrite(tmp)
 	}
 	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("atomic write %s: rename: %w", path, err)
+		return nil, fmt.Errorf("atomic write %s: rename: %w", path, err)
 	}
-	return syncDir(dir)
+	return func() error { return syncDir(dir) }, nil
 }
 
 func syncDir(dir string) error {

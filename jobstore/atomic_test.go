@@ -305,3 +305,32 @@ func TestWriteFileAtomicUnsynced(t *testing.T) {
 		t.Error("a write into a missing directory succeeded")
 	}
 }
+
+// TestWriteFileAtomicDirLater: the new file is in place, whole, before the
+// directory's sync, and the crash window (between the synced temporary file
+// and the rename) is the same as WriteFileAtomic's.
+func TestWriteFileAtomicDirLater(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	if err := WriteFileAtomic(path, []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	var during []byte
+	setAfterTempWrite(t, func(string) { during, _ = os.ReadFile(path) })
+	dirSync, err := WriteFileAtomicDirLater(path, []byte("new"))
+	if err != nil {
+		t.Fatalf("WriteFileAtomicDirLater error = %v", err)
+	}
+	if string(during) != "old" {
+		t.Errorf("before the rename path held %q, want old", during)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "new" {
+		t.Errorf("before the directory's sync: %q, %v; want new", b, err)
+	}
+	if names := dirNames(t, dir); len(names) != 1 {
+		t.Errorf("files = %v, want state.json alone", names)
+	}
+	if err := dirSync(); err != nil {
+		t.Errorf("dirSync error = %v", err)
+	}
+}

@@ -260,6 +260,22 @@ func (s *Store) WriteState(id string, st *State) error {
 	return s.writeJSON(id, StateFile, st)
 }
 
+// WriteStateDirLater replaces job id's state.json as WriteState does, the
+// new file synced, but leaves the directory's sync to dirSync, which must
+// be called (see [WriteFileAtomicDirLater]).
+func (s *Store) WriteStateDirLater(id string, st *State) (dirSync func() error, err error) {
+	st.UpdatedAt = Now()
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode %s of %s: %w", StateFile, id, err)
+	}
+	dirSync, err = WriteFileAtomicDirLater(s.Path(id, StateFile), append(b, '\n'))
+	if err != nil {
+		return nil, fmt.Errorf("write %s of %s: %w", StateFile, id, err)
+	}
+	return dirSync, nil
+}
+
 // WriteStateUnsynced replaces job id's state.json as WriteState does, but
 // readers see it before it is on disk (see [WriteFileAtomicUnsynced]):
 // sync, which must be called, makes it durable.

@@ -28,7 +28,8 @@ const EndRecordFile = "end.rec"
 const endRecordSize = 4096
 
 // openEndRecord creates (or reuses) the end record in dir, blank, with its
-// blocks written, and returns it open.
+// blocks written (which reserves them), and returns it open; syncEndRecord
+// makes the blanks durable.
 func openEndRecord(dir string) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, EndRecordFile), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
@@ -42,11 +43,15 @@ func openEndRecord(dir string) (*os.File, error) {
 		f.Close()
 		return nil, fmt.Errorf("size end record: %w", err)
 	}
-	if err := unix.Fdatasync(int(f.Fd())); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("sync end record: %w", err)
-	}
 	return f, nil
+}
+
+// syncEndRecord syncs the end record's data (and its size and blocks).
+func syncEndRecord(f *os.File) error {
+	if err := unix.Fdatasync(int(f.Fd())); err != nil {
+		return fmt.Errorf("sync end record: %w", err)
+	}
+	return nil
 }
 
 // writeEndRecord overwrites the record in place with st, padded with

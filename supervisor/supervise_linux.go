@@ -130,7 +130,8 @@ type super struct {
 	rotateBase map[string]int64
 	rotateOff  bool
 
-	endRec *os.File // the end record (see EndRecordFile); nil if it could not be made
+	endRec    *os.File     // the end record (see EndRecordFile); nil if it could not be made
+	startSync func() error // syncs the running state's directory entry (see syncStart)
 
 	// Notifications: the sink processes (reaped by the loop like any
 	// child), the output matcher (nil without patterns), and, once the run
@@ -209,6 +210,7 @@ func (sv *super) main(hs *os.File) int {
 		return 1
 	}
 	reply(hs, handshake{PID: sv.mainPID})
+	sv.syncStart()
 	debug.FreeOSMemory()
 	sv.loop(sigs, reqs)
 	close(done)
@@ -257,7 +259,8 @@ func (sv *super) start() (map[string]int64, error) {
 		sv.log.Warn("no start time for the workload", "err", err)
 	}
 	// The end record is made before the run counts as running, so a run
-	// that ends on a full disk still has a place for its status.
+	// that ends on a full disk still has a place for its status; it is
+	// synced after the handshake (syncStart).
 	if sv.endRec, err = openEndRecord(sv.dir); err != nil {
 		sv.log.Warn("no end record: a full disk at the end may lose the run's status", "err", err)
 	}
@@ -269,11 +272,13 @@ func (sv *super) start() (map[string]int64, error) {
 		SupervisorPID: os.Getpid(), SupervisorStart: selfStart,
 		LogOffset: offsets, StartedAt: &startedAt,
 	}
-	if err := sv.store.WriteState(sv.id, st); err != nil {
+	syncDir, err := sv.store.WriteStateDirLater(sv.id, st)
+	if err != nil {
 		// Without a recorded state nobody can find the job: stop it.
 		_ = unix.Kill(-sv.mainPID, unix.SIGKILL)
 		return offsets, fmt.Errorf("record running state: %w", err)
 	}
+	sv.startSync = syncDir
 	sv.running = st
 	sv.event("started", map[string]any{"pid": sv.mainPID})
 	if sv.matcher = sv.newMatcher(offsets); sv.matcher != nil {
@@ -283,6 +288,23 @@ func (sv *super) start() (map[string]int64, error) {
 	go sv.indexer.run()
 	sv.log.Info("started", "pid", sv.mainPID, "command", m.Command)
 	return offsets, nil
+}
+
+// syncStart makes the start durable once the launcher has its answer, so
+// that no launch waits for these syncs: the end record's blanks (written
+// before the run counted as running, which reserves their blocks) and the
+// directory entry of the running state (whose file was synced before it
+// replaced state.json: a machine crash before this leaves the state before
+// the start or the running one, never a torn one).
+func (sv *super) syncStart() {
+	if sv.endRec != nil {
+		if err := syncEndRecord(sv.endRec); err != nil {
+			sv.log.Warn("sync the end record", "err", err)
+		}
+	}
+	if err := sv.startSync(); err != nil {
+		sv.log.Warn("sync the running state", "err", err)
+	}
 }
 
 // startWorkload starts cmd under the launcher's umask: a umask is
