@@ -86,6 +86,7 @@ func jsonText(v any) string {
 // cancelled leaves its job running. Unknown task ids and a task for a tool
 // without task support are JSON-RPC errors.
 func TestTasksTypeScriptClient(t *testing.T) {
+	t.Parallel()
 	needTSClient(t)
 	r := newRoot(t)
 
@@ -154,6 +155,7 @@ func TestTasksTypeScriptClient(t *testing.T) {
 // created through one server is answered, with the run's output, by a new
 // server on the same root; a cancelled task leaves its job running.
 func TestTasksTypeScriptClientHTTP(t *testing.T) {
+	t.Parallel()
 	needTSClient(t)
 	r := newRoot(t)
 	first := startServer(t, onRoot(r), overHTTP())
