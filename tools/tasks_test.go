@@ -370,3 +370,72 @@ func TestTaskFailures(t *testing.T) {
 		t.Fatalf("observe task of a missing job = %v", task)
 	}
 }
+
+// TestTaskListPages: tasks/list gives every task once, newest first, a
+// page at a time.
+func TestTaskListPages(t *testing.T) {
+	svc := taskService(t, t.TempDir())
+	s := startSession(t, svc)
+	if got := s.result("tasks/list", nil)["tasks"].([]any); len(got) != 0 {
+		t.Fatalf("tasks/list on an empty root = %v", got)
+	}
+	created := s.result("tools/call", map[string]any{"name": "create", "arguments": map[string]any{"command": "true"}})
+	jobID := envelopeOfResult(t, created).Job.JobID
+	const n = taskPageSize + 5
+	var ids []string
+	for range n {
+		ids = append(ids, s.createTask("observe", map[string]any{"job_id": jobID})["taskId"].(string))
+	}
+	var seen []string
+	cursor := ""
+	for page := 0; ; page++ {
+		params := map[string]any{}
+		if cursor != "" {
+			params["cursor"] = cursor
+		}
+		res := s.result("tasks/list", params)
+		tasks := res["tasks"].([]any)
+		if page == 0 && len(tasks) != taskPageSize {
+			t.Fatalf("first page: %d tasks, want %d", len(tasks), taskPageSize)
+		}
+		for _, tk := range tasks {
+			seen = append(seen, tk.(map[string]any)["taskId"].(string))
+		}
+		next, _ := res["nextCursor"].(string)
+		if next == "" {
+			break
+		}
+		if page > 2 {
+			t.Fatal("tasks/list does not end")
+		}
+		cursor = next
+	}
+	if len(seen) != n {
+		t.Fatalf("tasks/list gave %d tasks, want %d", len(seen), n)
+	}
+	for i, id := range seen {
+		if want := ids[n-1-i]; id != want {
+			t.Fatalf("tasks/list[%d] = %s, want %s (newest first)", i, id, want)
+		}
+	}
+}
+
+// TestTaskIdle: a task with idle_ms completes once the job is quiet that
+// long, though it keeps running; tasks/result says idle.
+func TestTaskIdle(t *testing.T) {
+	svc := taskService(t, t.TempDir())
+	s := startSession(t, svc)
+	task := s.createTask("run", map[string]any{"command": "echo hi; sleep 600", "idle_ms": 300})
+	id := task["taskId"].(string)
+	jobID, _, _ := strings.Cut(id, ".")
+	t.Cleanup(func() {
+		svc.Kill(context.Background(), &jobs.KillRequest{JobID: jobID})
+	})
+	env := envelopeOfResult(t, s.result("tasks/result", map[string]any{"taskId": id}))
+	if env.Wait == nil || env.Wait.Reason != jobs.WaitIdle || env.Job.State != "running" {
+		t.Fatalf("tasks/result: wait %+v job %+v", env.Wait, env.Job)
+	}
+	if got := s.result("tasks/get", map[string]any{"taskId": id}); got["status"] != "completed" {
+		t.Fatalf("tasks/get after the quiet = %v", got)
+	}
+}
