@@ -96,6 +96,10 @@ func suite(b *testing.B) {
 	t.add("run true to exit (jobs), p50", ms(p(run, 50)), ratio(p(run, 50), floor), "≤5× (goal 2)")
 	t.add("run true to exit (jobs), p95", ms(p(run, 95)), ratio(p(run, 95), floor), "")
 	t.gross("jobs run→exit p50 / fork+exec", float64(p(run, 50))/float64(floor), 1000)
+	noticed := exitNoticed(b, s, max(n/5, 5))
+	t.add("exit noticed by a waiting observe, p50", ms(p(noticed, 50)), ratio(p(noticed, 50), floor), "≤5 ms (goal 2)")
+	t.add("exit noticed by a waiting observe, p95", ms(p(noticed, 95)), ratio(p(noticed, 95), floor), "")
+	t.gross("exit noticed p50 / fork+exec", float64(p(noticed, 50))/float64(floor), 500)
 
 	obs := observeBig(b, s, 512<<20)
 	t.add("observe tail of a 512 MiB log, p50", ms(obs), ratio(obs, floor), "")
@@ -233,7 +237,7 @@ func mcpSuite(b *testing.B, t *table, bin string, floor time.Duration, n int, sh
 	}), 50)
 	t.add("CLI run -- true, p50", ms(cli), ratio(cli, floor), "")
 
-	live := 20
+	live := 100
 	if short {
 		live = 5
 	}
@@ -309,6 +313,30 @@ func mcpSuite(b *testing.B, t *table, bin string, floor time.Duration, n int, sh
 	}
 
 	serverRSS(b, t, call, cmd.Process.Pid, short)
+}
+
+// exitNoticed returns, sorted, how long after a job's last act (it prints
+// the time, then exits) an observe that waits for it returns, k times.
+func exitNoticed(b *testing.B, s *jobs.Service, k int) []time.Duration {
+	return samples(k, func() time.Duration {
+		zero, until := 0.0, 30.0
+		env, err := s.Run(context.Background(), &jobs.RunRequest{Definition: jobs.Definition{
+			Command: jobs.Command{"sleep 0.05; date +%s%N"}}, Observation: jobs.Observation{Until: &zero}}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		env, err = s.Observe(context.Background(), &jobs.StartRequest{JobID: env.Job.JobID,
+			Observation: jobs.Observation{Until: &until}}, nil)
+		noticed := time.Now()
+		if err != nil || env.Job.State != "exited" {
+			b.Fatalf("observe = %+v, %v", env, err)
+		}
+		ns, err := strconv.ParseInt(strings.TrimSpace(env.Output.Text), 10, 64)
+		if err != nil {
+			b.Fatalf("output %q: %v", env.Output.Text, err)
+		}
+		return noticed.Sub(time.Unix(0, ns))
+	})
 }
 
 // newService is a service on a new root with automatic collection off, so
