@@ -320,9 +320,13 @@ func oneResult(t *testing.T, m *modelStandIn, clientOutput string) string {
 }
 
 // codexConfig is a Codex configuration that uses m as its model, then
-// snippet and the lines of more (under the snippet's table).
+// snippet and the lines of more (under the snippet's table). codex exec
+// starts its turn without a server that is not up yet, which a loaded
+// machine's race-built agent-exec may not be: the server is made
+// required, with a generous start-up time.
 func codexConfig(t *testing.T, home string, m *modelStandIn, snippet string, more ...string) {
 	t.Helper()
+	more = append(more, "required = true", "startup_timeout_sec = 120")
 	conf := fmt.Sprintf(`model = "stand-in"
 model_provider = "stand-in"
 
@@ -354,7 +358,8 @@ func claudePrint(t *testing.T, dir, home string, m *modelStandIn, env ...string)
 	t.Helper()
 	env = append(clientEnv(home, env...),
 		"ANTHROPIC_BASE_URL="+m.URL, "ANTHROPIC_API_KEY=stand-in",
-		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "DISABLE_AUTOUPDATER=1")
+		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "DISABLE_AUTOUPDATER=1",
+		"MCP_TIMEOUT=120000") // a loaded machine's race-built server may start slowly
 	return runClient(t, dir, env, clientBin(t, "claude"),
 		"-p", "run echo hello with agent-exec", "--allowedTools", "mcp__agent-exec")
 }
