@@ -93,8 +93,8 @@ func capture(b *testing.B, t *table, short bool) {
 		fmt.Sprintf("%.2f of none", of(scanned, none)), "")
 	t.add("  its CPU share while the job floods", fmt.Sprintf("%.3f", median(scanCPU)), fmt.Sprintf("none: %.3f", median(noneCPU)), "")
 	t.add("  the flood's own CPU", ms(mid(scannedJob)), fmt.Sprintf("%.2f× none's", 1/of(scannedJob, noneJob)), "")
-	t.gross("capture: no reader's rate / waiting run's", 1/of(waited, none), 5)
-	t.gross("capture: raw rate / no reader's", 1/of(none, raw), 5)
+	t.gross("capture: no reader's rate / waiting run's", 1/of(waited, none), 10)
+	t.gross("capture: raw rate / no reader's", 1/of(none, raw), 10)
 }
 
 // A CPU share is the CPU this process used (the launch included) over
