@@ -18,7 +18,9 @@ func TestREPLConversation(t *testing.T) {
 		{"print(x)\r", "42\n"},
 		{"'a' * 3\r", "'aaa'\n"},
 	} {
-		got := s.ok("input", obj{"job_id": id, "text": tc.in, "wait_for": `>>> $`, "until": 30})
+		// idle_ms past until: a pause of python's on a loaded machine
+		// between its answer and the next prompt must not end the wait.
+		got := s.ok("input", obj{"job_id": id, "text": tc.in, "wait_for": `>>> $`, "idle_ms": 60_000, "until": 50})
 		if got.Wait.Reason != "matched" || !strings.Contains(got.Output.Text, tc.want) {
 			t.Fatalf("input %q = %q (wait %s), want %q", tc.in, got.Output.Text, got.Wait.Reason, tc.want)
 		}
