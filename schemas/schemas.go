@@ -60,8 +60,9 @@ func Input(tool string) json.RawMessage {
 }
 
 // Validated returns the input schema arguments are validated against: the
-// document Input publishes plus the bounds publish leaves out. The caller
-// owns the returned bytes.
+// document Input publishes with the bounds and patterns publish leaves
+// out, brief arguments in full and definitions in their full form rather
+// than their "x-published" one. The caller owns the returned bytes.
 func Validated(tool string) json.RawMessage {
 	return slices.Clone(lookup(tool).input)
 }
@@ -78,8 +79,9 @@ func Output(tool string) json.RawMessage {
 // to know about them.
 type toolDocs struct {
 	input []byte // compact JSON, what arguments are validated against
-	// published is input without the sanity bounds no caller needs to
-	// know (see publish): what clients are sent.
+	// published is what clients are sent: input without bounds and
+	// patterns (see publish), brief arguments reduced to briefKeep and
+	// definitions in their x-published form.
 	published []byte
 	output    []byte // compact JSON
 
