@@ -2,6 +2,7 @@ package tools
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -438,4 +439,79 @@ func TestTaskIdle(t *testing.T) {
 	if got := s.result("tasks/get", map[string]any{"taskId": id}); got["status"] != "completed" {
 		t.Fatalf("tasks/get after the quiet = %v", got)
 	}
+}
+
+// TestTaskResultCancelledByClient: a tasks/result the client cancels
+// (notifications/cancelled) stops waiting at once and gets no answer; the
+// task and its job go on.
+func TestTaskResultCancelledByClient(t *testing.T) {
+	svc := taskService(t, t.TempDir())
+	var out lockedBuffer
+	st := newStdioTasks(newTaskFront(svc, slog.New(slog.DiscardHandler)), &out)
+	ctx := context.Background()
+	if !st.serve(ctx, []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"run","arguments":{"command":"sleep 600"},"task":{}}}`+"\n")) {
+		t.Fatal("a task-augmented call was not taken")
+	}
+	st.wg.Wait()
+	var created struct {
+		Result struct {
+			Task taskWire `json:"task"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &created); err != nil || created.Result.Task.Status != taskWorking {
+		t.Fatalf("created: %s (%v)", out.String(), err)
+	}
+	id := created.Result.Task.TaskID
+	jobID, _, _ := strings.Cut(id, ".")
+	t.Cleanup(func() {
+		svc.Kill(context.Background(), &jobs.KillRequest{JobID: jobID})
+	})
+	out.Reset()
+	st.serve(ctx, []byte(`{"jsonrpc":"2.0","id":"r","method":"tasks/result","params":{"taskId":"`+id+`"}}`+"\n"))
+	st.cancelled(json.RawMessage(`{"requestId":"r"}`))
+	ended := make(chan struct{})
+	go func() {
+		st.wg.Wait()
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the cancelled tasks/result still waits after 30 s")
+	}
+	if out.String() != "" {
+		t.Fatalf("a cancelled tasks/result was answered: %s", out.String())
+	}
+	rec, _, rerr := st.f.load(id)
+	if rerr != nil || rec.Status != taskWorking {
+		t.Fatalf("the task after a cancelled tasks/result: %+v, %v", rec, rerr)
+	}
+	env, err := svc.Observe(context.Background(), &jobs.StartRequest{JobID: jobID, Observation: jobs.Observation{Until: new(float64)}}, nil)
+	if err != nil || env.Job.State != "running" {
+		t.Fatalf("the job after a cancelled tasks/result: %+v, %v", env, err)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *lockedBuffer) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.Reset()
 }
