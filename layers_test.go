@@ -30,6 +30,8 @@ var layers = map[string]int{
 	"cli":     5,
 	".":       6, // the main package
 	"bench":   7, // the benchmark suite: tests only
+
+	"cmd/agent-exec-supervisor": 2, // the optional supervisor program: supervisor.Main only
 }
 
 // TestLayers fails when a package imports one of the same or a higher rank

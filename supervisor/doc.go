@@ -1,7 +1,8 @@
 // Package supervisor launches and runs the detached per-job supervisor.
 //
-// [Launch] re-executes the running binary (/proc/self/exe) in supervise mode
-// in a new session, with standard input and output on /dev/null, and waits
+// [Launch] re-executes the running binary (/proc/self/exe), or the small
+// agent-exec-supervisor installed beside it when it is the same build
+// ([Program]), in supervise mode in a new session, with standard input and output on /dev/null, and waits
 // for a one-line handshake on an inherited pipe: the supervisor answers once
 // the workload has been exec'd, or with the reason it could not be. The
 // supervisor ([Main]) then:

@@ -46,7 +46,9 @@ type handshake struct {
 	Error string `json:"error,omitempty"`
 }
 
-// Launch starts a detached supervisor for run number run of job id and
+// Launch starts a detached supervisor for run number run of job id (the
+// program [Program] chooses: a sibling agent-exec-supervisor of the same
+// build, or the running binary) and
 // returns once the workload has been exec'd (nil) or could not be
 // (*LaunchError). The caller holds the job's operation lock.
 func Launch(s *jobstore.Store, id string, run int) error {
@@ -55,7 +57,8 @@ func Launch(s *jobstore.Store, id string, run int) error {
 		return fmt.Errorf("launch %s: handshake pipe: %w", id, err)
 	}
 	defer r.Close()
-	cmd := exec.Command("/proc/self/exe", ModeArg, s.Dir(id), strconv.Itoa(run))
+	prog, _ := Program()
+	cmd := exec.Command(prog, ModeArg, s.Dir(id), strconv.Itoa(run))
 	cmd.Args[0] = supervisorArgv0
 	cmd.Env = supervisorEnv(os.Environ())
 	cmd.Dir = "/"
