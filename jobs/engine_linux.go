@@ -84,13 +84,20 @@ type jobWatch struct {
 	logs []string // the log files whose growth the caller cares about
 
 	mu       sync.Mutex
-	pending  Change    // guarded by mu
-	lastOut  time.Time // guarded by mu: when ChangeOutput was last raised
-	outTimer bool      // guarded by mu: a delayed ChangeOutput is armed
-	closed   bool      // guarded by mu
-	exit     *exitKey  // guarded by e.mu: the supervisor watched, if any
+	pending  Change        // guarded by mu
+	lastOut  time.Time     // guarded by mu: when ChangeOutput was last raised
+	outTimer bool          // guarded by mu: a delayed ChangeOutput is armed
+	closed   bool          // guarded by mu
+	exit     *exitKey      // guarded by e.mu: the supervisor watched, if any
+	recheck  time.Duration // guarded by mu: the delay of the next afterGone re-raise
 	unwatch  func()
 }
+
+// goneRecheckFirst and goneRecheckMax bound the delays of afterGone.
+const (
+	goneRecheckFirst = 10 * time.Millisecond
+	goneRecheckMax   = time.Second
+)
 
 // watchJob subscribes to job directory dir: to its state, and to the growth
 // of the named logs (none: output costs this watcher nothing, and while no
@@ -206,6 +213,37 @@ func (e *engine) reportExit(k exitKey, ew *exitWatch, gone <-chan struct{}) {
 	for jw := range ew.subs {
 		jw.raise(ChangeSupervisorGone)
 	}
+}
+
+// afterGone is told the state read after ChangeSupervisorGone. A state
+// that still says the watched supervisor's run is running, though that
+// supervisor has exited, was read by a reconcile that found the supervisor
+// lock held by another process for a moment (a reader waiting for the
+// supervisor's exit, or a child the supervisor forked that has not yet
+// exec'd). The exit is reported once and the lock's release raises no
+// event, so ChangeSupervisorGone is raised again, later each time (up to
+// goneRecheckMax), until a reconcile records the run's end: a waiter always
+// ends once the supervisor is gone.
+func (jw *jobWatch) afterGone(st *jobstore.State) {
+	jw.e.mu.Lock()
+	k := jw.exit
+	jw.e.mu.Unlock()
+	jw.mu.Lock()
+	defer jw.mu.Unlock()
+	if k == nil || st.State != jobstore.StateRunning || st.SupervisorPID != k.pid ||
+		st.SupervisorStart != k.start || supervisor.Alive(k.pid, k.start) || jw.closed {
+		jw.recheck = 0
+		return
+	}
+	d := max(jw.recheck, goneRecheckFirst)
+	jw.recheck = min(2*d, goneRecheckMax)
+	time.AfterFunc(d, func() {
+		jw.mu.Lock()
+		defer jw.mu.Unlock()
+		if !jw.closed {
+			jw.raiseLocked(ChangeSupervisorGone)
+		}
+	})
 }
 
 // leaveLocked takes jw off the supervisor it watches; e.mu is held.

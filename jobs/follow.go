@@ -116,11 +116,15 @@ func (s *Service) Follow(ctx context.Context, ref, stream string, from int64, fo
 		// Output alone changes nothing but the log: copy it. A new state
 		// or a gone supervisor (reconcile records a lost one; one that
 		// ended normally wrote the final state before it exited) is read.
-		if jw.take()&(ChangeState|ChangeSupervisorGone) == 0 {
+		c := jw.take()
+		if c&(ChangeState|ChangeSupervisorGone) == 0 {
 			continue
 		}
 		if m, st, err = s.reconcile(id); err != nil {
 			return nil, err
+		}
+		if c&ChangeSupervisorGone != 0 {
+			jw.afterGone(st)
 		}
 	}
 }

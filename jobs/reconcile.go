@@ -3,6 +3,7 @@ package jobs
 import (
 	"errors"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -66,7 +67,14 @@ func (s *Service) reconcile(id string) (*jobstore.Meta, *jobstore.State, error) 
 	return m, st, err
 }
 
+// probeHook, when set (by tests), runs before each probe of a supervisor
+// lock, and the function it returns after it.
+var probeHook atomic.Pointer[func(id string) (after func())]
+
 func (s *Service) checkSupervisor(id string, st *jobstore.State) (*jobstore.State, error) {
+	if h := probeHook.Load(); h != nil {
+		defer (*h)(id)()
+	}
 	alive, held, err := s.store.ProbeSupervisor(id)
 	if err != nil || alive {
 		return st, err

@@ -209,6 +209,7 @@ func (w *waiter) loop(ctx context.Context, wv *WaitView, ev *waitEvents) error {
 				}
 				w.st, w.stStamp = st, before
 				stateDue = true
+				ev.job.afterGone(st)
 			}
 		case <-ev.deadline:
 			wv.Reason = WaitDeadline
@@ -376,9 +377,10 @@ func (s *Service) waitTerminal(ctx context.Context, id string, timeout time.Dura
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
+		var c Change
 		select {
 		case <-jw.C:
-			jw.take()
+			c = jw.take()
 		case <-deadline.C:
 			_, st, err = s.reconcile(id)
 			return st, err
@@ -388,6 +390,9 @@ func (s *Service) waitTerminal(ctx context.Context, id string, timeout time.Dura
 		}
 		if _, st, err = s.reconcile(id); err != nil || st.State != jobstore.StateRunning {
 			return st, err
+		}
+		if c&ChangeSupervisorGone != 0 {
+			jw.afterGone(st)
 		}
 	}
 }
