@@ -121,6 +121,7 @@ func suite(b *testing.B) {
 
 	bin := buildBinary(b)
 	mcpSuite(b, t, bin, floor, n, short)
+	supervisorProgram(b, t, bin, floor, n, short)
 	corpusReduction(b, t)
 }
 
@@ -475,8 +476,10 @@ var (
 	buildErr  error
 )
 
-// buildBinary builds agent-exec into a temporary directory (the module's
-// build cache makes it quick after the first time).
+// buildBinary builds agent-exec, and agent-exec-supervisor beside it, into
+// a temporary directory (the module's build cache makes it quick after the
+// first time). The sibling supervises only when it is the same build: from
+// a clean checkout (see supervisorProgram's rows).
 func buildBinary(b *testing.B) string {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "agent-exec-bench-")
@@ -485,7 +488,8 @@ func buildBinary(b *testing.B) string {
 			return
 		}
 		binPath = filepath.Join(dir, "agent-exec")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/agent-exec/agent-exec").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", dir+"/", "github.com/agent-exec/agent-exec",
+			"github.com/agent-exec/agent-exec/cmd/agent-exec-supervisor").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v: %s", err, out)
 		}
