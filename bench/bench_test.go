@@ -479,7 +479,8 @@ var (
 // buildBinary builds agent-exec, and agent-exec-supervisor beside it, into
 // a temporary directory (the module's build cache makes it quick after the
 // first time). The sibling supervises only when it is the same build: from
-// a clean checkout (see supervisorProgram's rows).
+// a clean checkout, stamped with its revision (-buildvcs=auto overrides a
+// -buildvcs=false in GOFLAGS); see supervisorProgram's rows.
 func buildBinary(b *testing.B) string {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "agent-exec-bench-")
@@ -488,7 +489,7 @@ func buildBinary(b *testing.B) string {
 			return
 		}
 		binPath = filepath.Join(dir, "agent-exec")
-		out, err := exec.Command("go", "build", "-o", dir+"/", "github.com/agent-exec/agent-exec",
+		out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", dir+"/", "github.com/agent-exec/agent-exec",
 			"github.com/agent-exec/agent-exec/cmd/agent-exec-supervisor").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v: %s", err, out)
