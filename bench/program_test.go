@@ -15,17 +15,18 @@ import (
 )
 
 // BenchmarkSupervisorProgram prints supervisorProgram's rows alone:
-// `go test -run '^$' -bench SupervisorProgram -benchtime 1x ./bench/`.
+// `go test -run '^$' -bench SupervisorProgram -benchtime 1x ./bench/`. The
+// short form skips it: BenchmarkSuite prints the same rows.
 func BenchmarkSupervisorProgram(b *testing.B) {
+	if testing.Short() {
+		b.Skip("BenchmarkSuite measures the same in its short form")
+	}
 	for b.Loop() {
 		t := &table{b: b}
 		n := 100
-		if testing.Short() {
-			n = 10
-		}
 		floor := p(samples(n, forkExec), 50)
 		t.add("fork+exec+wait of true, p50", ms(floor), "1×", "floor")
-		supervisorProgram(b, t, buildBinary(b), floor, n, testing.Short())
+		supervisorProgram(b, t, buildBinary(b), floor, n, false)
 		t.print()
 	}
 }
