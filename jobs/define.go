@@ -366,6 +366,9 @@ func checkNotify(n *jobstore.Notify, m *jobstore.Meta) (*jobstore.Notify, error)
 		case "", jobstore.MatchContains:
 			p.Match = jobstore.MatchContains
 		case jobstore.MatchRegex:
+			if len(p.Pattern) > MaxPatternBytes {
+				return nil, invalid("notify", "match[%d]: a regex is at most %d bytes", i, MaxPatternBytes)
+			}
 			if _, err := regexp.Compile(p.Pattern); err != nil {
 				return nil, invalid("notify", "match[%d]: %v", i, err)
 			}

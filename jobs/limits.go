@@ -50,6 +50,10 @@ const (
 	// MaxOffset bounds offset: the largest integer a JSON number holds
 	// exactly.
 	MaxOffset = 1<<53 - 1
+	// MaxPatternBytes bounds a regular expression (wait_for, a notify
+	// match): a longer one is refused before it is compiled, whose cost
+	// grows with its length.
+	MaxPatternBytes = 4096
 )
 
 // secondsArg checks a seconds argument named field against [0, max] and

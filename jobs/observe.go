@@ -55,6 +55,9 @@ func (s *Service) checkObservation(o *Observation, offsetAllowed bool) error {
 		}
 	}
 	if o.WaitFor != "" {
+		if len(o.WaitFor) > MaxPatternBytes {
+			return invalid("wait_for", "at most %d bytes", MaxPatternBytes)
+		}
 		if _, err := regexp.Compile(o.WaitFor); err != nil {
 			return invalid("wait_for", "not a valid RE2 regular expression: %v", err)
 		}
