@@ -50,9 +50,12 @@ func TestScreenRequestsNeverStallTheSupervisor(t *testing.T) {
 		// timeout + kill_after is 5 s. A stalled supervisor never ends the
 		// job: the waits' bound catches that, and is generous because a
 		// loaded machine is slow, which is not what this test measures.
-		env := s.ok("observe", obj{"job_id": id, "until": 50})
+		// The answer's output is not: compress off spares compressing the
+		// last MiBs of `y` lines (seconds with the race detector).
+		wait := obj{"job_id": id, "until": 50, "compress": "off"}
+		env := s.ok("observe", wait)
 		for env.Job.State == "running" && time.Since(began) < 3*time.Minute {
-			env = s.ok("observe", obj{"job_id": id, "until": 50}) // a wait is capped at 50 s
+			env = s.ok("observe", wait) // a wait is capped at 50 s
 		}
 		took := time.Since(began)
 		t.Logf("the 3 s timeout ended the job after %v", took)
