@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agent-exec/agent-exec/internal/testutil"
 	"github.com/agent-exec/agent-exec/jobs"
 	"github.com/agent-exec/agent-exec/jobstore"
 )
@@ -174,7 +175,13 @@ func taskService(t *testing.T, root string) *jobs.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { svc.Close() })
+	// Runs after the test's own cleanups (a kill of its job), before
+	// root's removal: a supervisor writes a little after the final state
+	// a kill or a wait returns on.
+	t.Cleanup(func() {
+		svc.Close()
+		testutil.AwaitSupervisors(t, root, 30*time.Second)
+	})
 	return svc
 }
 
