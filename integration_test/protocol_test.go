@@ -160,11 +160,15 @@ func TestEnvConfigInvalid(t *testing.T) {
 // larger until is reduced, not refused.
 func TestEnvConfigCap(t *testing.T) {
 	t.Parallel()
+	// The subtests wait out their 2 s caps side by side: each has its own
+	// server and root.
 	t.Run("max and default", func(t *testing.T) {
+		t.Parallel()
 		s := startServer(t, withEnv("AGENT_EXEC_MCP_MAX_UNTIL_SECONDS=2", "AGENT_EXEC_MCP_DEFAULT_UNTIL_SECONDS=1"))
 		checkCap(t, s)
 	})
 	t.Run("max only", func(t *testing.T) {
+		t.Parallel()
 		// A maximum below the built-in run default (10 s) must cap that
 		// default too, not stop the server.
 		if msg, refused := refusesToStart(t, "AGENT_EXEC_MCP_MAX_UNTIL_SECONDS=2"); refused {
