@@ -23,7 +23,7 @@ func TestInputPipe(t *testing.T) {
 	if env.Job.State != "running" || !s.detail(id).Interactive {
 		t.Fatalf("run = %+v", env.Job)
 	}
-	rep := s.call("input", obj{"job_id": id, "text": "hello\n", "wait_for": "got hello", "until": 10})
+	rep := s.call("input", obj{"job_id": id, "text": "hello\n", "wait_for": "got hello", "idle_ms": 60_000, "until": 50})
 	if !rep.env.OK {
 		t.Fatalf("input: %s", rep.text)
 	}
@@ -50,7 +50,10 @@ func TestInputTTY(t *testing.T) {
 	if tty := s.detail(id).TTY; env.Job.State != "running" || !tty || !strings.Contains(env.Output.Text, "/dev/pts/") {
 		t.Fatalf("run = %s tty %v, output %q", env.Job.State, tty, env.Output.Text)
 	}
-	in := s.ok("input", obj{"job_id": id, "text": "ada", "keys": []string{"enter"}, "until": 10, "wait_for": "hi ada"})
+	// The answer ends the call, never a pause: idle_ms past until, so a
+	// loaded machine's pause inside the answer (the default idle_ms is
+	// 300) cannot end it before "hi ada" is whole.
+	in := s.ok("input", obj{"job_id": id, "text": "ada", "keys": []string{"enter"}, "wait_for": "hi ada", "idle_ms": 60_000, "until": 50})
 	if in.Wait.Reason != "matched" || !strings.Contains(in.Output.Text, "hi ada") {
 		t.Errorf("input answer = %q, wait %+v", in.Output.Text, in.Wait)
 	}
