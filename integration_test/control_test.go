@@ -104,12 +104,11 @@ func TestKillOfAStoppedSupervisor(t *testing.T) {
 	if !ok {
 		t.Fatal("no supervisor found")
 	}
-	if err := syscall.Kill(sup.pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
 	var once sync.Once
 	resume := func() { once.Do(func() { _ = syscall.Kill(sup.pid, syscall.SIGCONT) }) }
 	t.Cleanup(resume)
+	// Every thread stopped: none can take the kill and answer it.
+	stopStopped(t, sup, 60*time.Second)
 	e := s.fail("kill", obj{"job_id": id, "grace": 1}, "supervisor_unresponsive")
 	if e.Details["queued"] != true || e.Details["supervisor_stopped"] != true || !e.Retryable {
 		t.Errorf("error = %+v, want queued, supervisor_stopped, retryable", e)

@@ -120,6 +120,68 @@ func waitGone(t *testing.T, p proc, d time.Duration) {
 	}
 }
 
+// stopStopped sends SIGSTOP to p and returns once every thread of p is
+// stopped, for at most d. A stop is not immediate: the kernel hands it to
+// one thread, and a thread busy in the kernel (an fsync on a loaded
+// machine) stops only when it leaves it; until then the others may run on
+// and answer a request.
+//
+// No event tells a process other than p's parent that p stopped:
+// waitid(WSTOPPED) is for the parent (a supervisor is the server's child,
+// not the test's), and a pidfd becomes readable only at exit. So this
+// polls the state of p's threads in /proc (T, or t when traced), every
+// 5 ms; it is the one poll here, for want of an event.
+func stopStopped(t *testing.T, p proc, d time.Duration) {
+	t.Helper()
+	if err := unix.Kill(p.pid, unix.SIGSTOP); err != nil {
+		t.Fatalf("SIGSTOP %s: %v", p, err)
+	}
+	deadline := time.Now().Add(d)
+	for {
+		stopped, err := allThreadsStopped(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stopped {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is not stopped %v after SIGSTOP", p, d)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// allThreadsStopped reports whether every thread of p is stopped; an
+// error says p is gone (or its pid is another process's now).
+func allThreadsStopped(p proc) (bool, error) {
+	if info, err := readProc(p.pid); err != nil || info.start != p.start {
+		return false, fmt.Errorf("%s is gone", p)
+	}
+	dir := "/proc/" + strconv.Itoa(p.pid) + "/task"
+	tids, err := os.ReadDir(dir)
+	if err != nil {
+		return false, fmt.Errorf("threads of %s: %w", p, err)
+	}
+	for _, tid := range tids {
+		b, err := os.ReadFile(filepath.Join(dir, tid.Name(), "stat"))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // a thread that exited
+		}
+		if err != nil {
+			return false, fmt.Errorf("thread %s of %s: %w", tid.Name(), p, err)
+		}
+		info, err := parseStat(b)
+		if err != nil {
+			return false, fmt.Errorf("thread %s of %s: %w", tid.Name(), p, err)
+		}
+		if info.state != 'T' && info.state != 't' {
+			return false, nil
+		}
+	}
+	return len(tids) > 0, nil
+}
+
 func cmdline(pid int) []string {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 	if err != nil || len(b) == 0 {
