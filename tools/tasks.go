@@ -523,14 +523,22 @@ func withRelatedTask(res *mcp.CallToolResult, taskID string) *mcp.CallToolResult
 	return &out
 }
 
+// taskWaitAdded, set by tests only, is called with a task's id once a
+// tasks/result wait on it is registered: a tasks/cancel from then on ends
+// that wait.
+var taskWaitAdded func(taskID string)
+
 func (f *taskFront) addWait(id string, cancel context.CancelFunc) *taskWait {
 	w := &taskWait{cancel: cancel}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.waits[id] == nil {
 		f.waits[id] = map[*taskWait]bool{}
 	}
 	f.waits[id][w] = true
+	f.mu.Unlock()
+	if taskWaitAdded != nil {
+		taskWaitAdded(id)
+	}
 	return w
 }
 

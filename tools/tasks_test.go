@@ -274,6 +274,17 @@ func TestTaskLifecycle(t *testing.T) {
 // TestTaskCancel: tasks/cancel ends a waiting tasks/result and leaves the
 // job running; a cancelled task cannot be cancelled again.
 func TestTaskCancel(t *testing.T) {
+	// The cancel is sent once the tasks/result waits: sent before, it
+	// would find a task that is not waited on yet (its later tasks/result
+	// answers not_waited), which is not what this test is about.
+	waiting := make(chan string, 1)
+	taskWaitAdded = func(id string) {
+		select {
+		case waiting <- id:
+		default:
+		}
+	}
+	t.Cleanup(func() { taskWaitAdded = nil }) // after the session's end
 	svc := taskService(t, t.TempDir())
 	s := startSession(t, svc)
 	task := s.createTask("run", map[string]any{"command": "sleep 600"})
@@ -283,6 +294,14 @@ func TestTaskCancel(t *testing.T) {
 		svc.Kill(context.Background(), &jobs.KillRequest{JobID: jobID})
 	})
 	ch, _ := s.start("tasks/result", map[string]any{"taskId": id})
+	select {
+	case got := <-waiting:
+		if got != id {
+			t.Fatalf("a wait on task %s, want %s", got, id)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("tasks/result does not wait after 30 s")
+	}
 	got := s.result("tasks/cancel", map[string]any{"taskId": id})
 	if got["status"] != "cancelled" || got["taskId"] != id {
 		t.Fatalf("tasks/cancel = %v", got)
