@@ -63,7 +63,8 @@ var lowerByte = func() (t [256]byte) {
 func notableRange(buf []byte, from int, base int64, emit func(off int64, key uint64)) {
 	pairs := bigrams()
 	for i := from + 1; i < len(buf); i++ {
-		if !pairs[uint16(buf[i-1])<<8|uint16(buf[i])] || !candidate(buf, i) {
+		pair := uint16(buf[i-1])<<8 | uint16(buf[i])
+		if pairs[pair>>6]&(1<<(pair&63)) == 0 || !candidate(buf, i) {
 			continue
 		}
 		a := bytes.LastIndexByte(buf[:i], '\n') + 1
@@ -80,15 +81,17 @@ func notableRange(buf []byte, from int, base int64, emit func(off int64, key uin
 	}
 }
 
-// bigrams marks every pair of bytes (previous, current) that appears in a
-// candidate word's pattern, in any case: one table lookup a byte finds the
-// places where candidate has to look. It is made on first use.
-var bigrams = sync.OnceValue(func() []bool {
-	t := make([]bool, 1<<16)
+// bigrams is the set (a bit per pair, 8 KiB, so it stays in the first-level
+// cache) of every pair of bytes (previous, current) that appears in a
+// candidate word's pattern, in any case: one lookup a byte finds the places
+// where candidate has to look. It is made on first use.
+var bigrams = sync.OnceValue(func() *[1 << 10]uint64 {
+	t := new([1 << 10]uint64)
 	for _, p := range []string{"rr", "fa", "pa", "xc", "eb", "cr", "en", "bo", "eg", "nh"} {
 		for _, a := range []byte{p[0], p[0] - 'a' + 'A'} {
 			for _, b := range []byte{p[1], p[1] - 'a' + 'A'} {
-				t[uint16(a)<<8|uint16(b)] = true
+				pair := uint16(a)<<8 | uint16(b)
+				t[pair>>6] |= 1 << (pair & 63)
 			}
 		}
 	}
