@@ -214,3 +214,27 @@ func TestEchoSkip(t *testing.T) {
 		}
 	}
 }
+
+// TestInputAnswerThenExit: on a terminal, an answer that comes with the
+// run's end (within one output wake of the echo) is matched: wait_for wins
+// over the end even when the end is seen before the output that made the
+// echo skip see the answer begin.
+func TestInputAnswerThenExit(t *testing.T) {
+	s := newService(t)
+	for i := range 20 {
+		env := mustRun(t, s, &RunRequest{
+			Definition:  Definition{Command: Command{`printf 'name? '; read name; echo "hi $name"`}, TTY: true},
+			Observation: Observation{WaitFor: `name\? `, Until: f64(30)},
+		})
+		if env.Wait.Reason != WaitMatched {
+			t.Fatalf("run %d = %+v, want the prompt", i, env.Wait)
+		}
+		in, err := s.Input(t.Context(), &InputRequest{JobID: env.Job.JobID, Text: text("ada\r"), Observation: answer("hi ada")}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.Wait.Reason != WaitMatched {
+			t.Fatalf("input %d: wait %+v, output %q: want the answer matched", i, in.Wait, in.Output.Text)
+		}
+	}
+}

@@ -248,18 +248,27 @@ func (w *waiter) outputGrew(n int64, ev *waitEvents) error {
 		ev.portTimer.Reset(0)
 	}
 	if w.echo != nil && !w.echo.done {
-		began, err := w.echo.scanTo(w.file, n)
-		if err != nil || !began {
+		if began, err := w.skipEcho(n); err != nil || !began {
 			return err
-		}
-		if w.scan != nil {
-			w.scan.restart(w.echo.end)
 		}
 	}
 	if ev.idleTimer != nil {
 		ev.idleTimer.Reset(time.Duration(w.o.IdleMS) * time.Millisecond)
 	}
 	return nil
+}
+
+// skipEcho moves the echo skip on to n bytes of the log and reports
+// whether the answer has begun; once it has, wait_for starts there.
+func (w *waiter) skipEcho(n int64) (bool, error) {
+	began, err := w.echo.scanTo(w.file, n)
+	if err != nil || !began {
+		return false, err
+	}
+	if w.scan != nil {
+		w.scan.restart(w.echo.end)
+	}
+	return true, nil
 }
 
 // check looks for a reason to stop waiting: a match in the new output, or
@@ -277,6 +286,15 @@ func (w *waiter) check(wv *WaitView, readState bool) (done, more bool, err error
 				return false, false, err
 			}
 			w.st, w.stStamp = st, stamp
+		}
+	}
+	if w.echo != nil && !w.echo.done && jobstore.Terminal(w.st.State) {
+		// The run ended: the output it wrote last may not have woken this
+		// wait yet (output wakes are spaced, its end's is not), and a
+		// match in it wins over the end. The log is whole once the state
+		// says so.
+		if _, err := w.skipEcho(sizeOf(w.file)); err != nil {
+			return false, false, err
 		}
 	}
 	if w.scan != nil && (w.echo == nil || w.echo.done) {
