@@ -264,12 +264,11 @@ func (s *Store) WriteState(id string, st *State) error {
 // new file synced, but leaves the directory's sync to dirSync, which must
 // be called (see [WriteFileAtomicDirLater]).
 func (s *Store) WriteStateDirLater(id string, st *State) (dirSync func() error, err error) {
-	st.UpdatedAt = Now()
-	b, err := json.MarshalIndent(st, "", "  ")
+	b, err := encodeState(id, st)
 	if err != nil {
-		return nil, fmt.Errorf("encode %s of %s: %w", StateFile, id, err)
+		return nil, err
 	}
-	dirSync, err = WriteFileAtomicDirLater(s.Path(id, StateFile), append(b, '\n'))
+	dirSync, err = WriteFileAtomicDirLater(s.Path(id, StateFile), b)
 	if err != nil {
 		return nil, fmt.Errorf("write %s of %s: %w", StateFile, id, err)
 	}
@@ -280,16 +279,26 @@ func (s *Store) WriteStateDirLater(id string, st *State) (dirSync func() error, 
 // readers see it before it is on disk (see [WriteFileAtomicUnsynced]):
 // sync, which must be called, makes it durable.
 func (s *Store) WriteStateUnsynced(id string, st *State) (sync func() error, err error) {
+	b, err := encodeState(id, st)
+	if err != nil {
+		return nil, err
+	}
+	sync, err = WriteFileAtomicUnsynced(s.Path(id, StateFile), b)
+	if err != nil {
+		return nil, fmt.Errorf("write %s of %s: %w", StateFile, id, err)
+	}
+	return sync, nil
+}
+
+// encodeState stamps st's UpdatedAt and encodes it as state.json is
+// written: indented, one newline at the end.
+func encodeState(id string, st *State) ([]byte, error) {
 	st.UpdatedAt = Now()
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode %s of %s: %w", StateFile, id, err)
 	}
-	sync, err = WriteFileAtomicUnsynced(s.Path(id, StateFile), append(b, '\n'))
-	if err != nil {
-		return nil, fmt.Errorf("write %s of %s: %w", StateFile, id, err)
-	}
-	return sync, nil
+	return append(b, '\n'), nil
 }
 
 // Remove deletes job id's directory and everything in it. The job leaves
