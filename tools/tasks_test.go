@@ -541,3 +541,71 @@ func (l *lockedBuffer) Reset() {
 	defer l.mu.Unlock()
 	l.b.Reset()
 }
+
+// chanWriter sends each write (one answer) on a channel.
+type chanWriter chan string
+
+func (c chanWriter) Write(p []byte) (int, error) {
+	c <- string(p)
+	return len(p), nil
+}
+
+// A client that reuses the id of a task request in flight gets each
+// request answered, and its cancellation of the id ends the one left.
+func TestTaskRequestIDReused(t *testing.T) {
+	svc := taskService(t, t.TempDir())
+	out := make(chanWriter, 4)
+	st := newStdioTasks(newTaskFront(svc, slog.New(slog.DiscardHandler)), out)
+	ctx := context.Background()
+	answer := func(what string) map[string]any {
+		t.Helper()
+		select {
+		case line := <-out:
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatalf("%s: %q: %v", what, line, err)
+			}
+			return m
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: no answer in 30 s", what)
+		}
+		return nil
+	}
+	st.serve(ctx, []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"run","arguments":{"command":"sleep 600"},"task":{}}}`+"\n"))
+	created := answer("create")
+	id, _ := created["result"].(map[string]any)["task"].(map[string]any)["taskId"].(string)
+	jobID, _, _ := strings.Cut(id, ".")
+	t.Cleanup(func() {
+		svc.Kill(context.Background(), &jobs.KillRequest{JobID: jobID})
+	})
+	waiting := make(chan struct{}, 1)
+	taskWaitAdded = func(string) { waiting <- struct{}{} }
+	t.Cleanup(func() { taskWaitAdded = nil })
+	st.serve(ctx, []byte(`{"jsonrpc":"2.0","id":"r","method":"tasks/result","params":{"taskId":"`+id+`"}}`+"\n"))
+	select {
+	case <-waiting:
+	case <-time.After(30 * time.Second):
+		t.Fatal("tasks/result did not wait within 30 s")
+	}
+	st.serve(ctx, []byte(`{"jsonrpc":"2.0","id":"r","method":"tasks/get","params":{"taskId":"`+id+`"}}`+"\n"))
+	if got := answer("tasks/get"); got["id"] != "r" || got["result"] == nil {
+		t.Fatalf("tasks/get under a reused id: %v", got)
+	}
+	st.cancelled(json.RawMessage(`{"requestId":"r"}`))
+	ended := make(chan struct{})
+	go func() {
+		st.wg.Wait()
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the tasks/result whose id was reused was not cancelled within 30 s")
+	}
+	select {
+	case line := <-out:
+		t.Fatalf("a cancelled tasks/result was answered: %s", line)
+	default:
+	}
+	st.close()
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -92,12 +93,20 @@ type stdioTasks struct {
 	slots chan struct{}
 
 	mu       sync.Mutex
-	closed   bool                          // the session ended: no new request is served
-	inflight map[string]context.CancelFunc // compact request id → cancel (client cancelled: no answer)
+	closed   bool                   // the session ended: no new request is served; guarded by mu
+	inflight map[string][]*taskCall // compact request id → the requests served under it; guarded by mu
+}
+
+// taskCall is one task request being served. A client may (wrongly) reuse
+// the id of a request still in flight: each request keeps its own entry,
+// so each is answered, and a cancellation of the id ends them all.
+type taskCall struct {
+	cancel    context.CancelFunc
+	cancelled bool // the client cancelled it: no answer; guarded by stdioTasks.mu
 }
 
 func newStdioTasks(f *taskFront, out io.Writer) *stdioTasks {
-	return &stdioTasks{f: f, out: out, slots: make(chan struct{}, maxTaskCalls), inflight: map[string]context.CancelFunc{}}
+	return &stdioTasks{f: f, out: out, slots: make(chan struct{}, maxTaskCalls), inflight: map[string][]*taskCall{}}
 }
 
 // filter copies in to pass, line by line, but for the task requests it
@@ -157,16 +166,17 @@ func (s *stdioTasks) serve(ctx context.Context, line []byte) bool {
 		<-s.slots
 		return true
 	}
-	s.inflight[key] = cancel
+	c := &taskCall{cancel: cancel}
+	s.inflight[key] = append(s.inflight[key], c)
 	s.wg.Go(func() {
 		defer func() { <-s.slots }()
 		defer cancel()
 		res, rerr := method(cctx, req.Params)
 		s.mu.Lock()
-		_, live := s.inflight[key]
-		delete(s.inflight, key)
+		s.drop(key, c)
+		cancelled := c.cancelled
 		s.mu.Unlock()
-		if !live || ctx.Err() != nil {
+		if cancelled || ctx.Err() != nil {
 			return // the client cancelled it, or the session ended: no answer
 		}
 		s.write(rpcResponse(req.ID, res, rerr))
@@ -179,8 +189,10 @@ func (s *stdioTasks) serve(ctx context.Context, line []byte) bool {
 func (s *stdioTasks) close() {
 	s.mu.Lock()
 	s.closed = true
-	for _, cancel := range s.inflight {
-		cancel()
+	for _, calls := range s.inflight {
+		for _, c := range calls {
+			c.cancel()
+		}
 	}
 	clear(s.inflight)
 	s.mu.Unlock()
@@ -197,12 +209,22 @@ func (s *stdioTasks) cancelled(params json.RawMessage) {
 	}
 	key := compactID(p.RequestID)
 	s.mu.Lock()
-	cancel := s.inflight[key]
-	delete(s.inflight, key)
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
+	defer s.mu.Unlock()
+	for _, c := range s.inflight[key] {
+		c.cancelled = true
+		c.cancel()
 	}
+	delete(s.inflight, key)
+}
+
+// drop forgets c, served under key; s.mu is held.
+func (s *stdioTasks) drop(key string, c *taskCall) {
+	calls := slices.DeleteFunc(s.inflight[key], func(x *taskCall) bool { return x == c })
+	if len(calls) == 0 {
+		delete(s.inflight, key)
+		return
+	}
+	s.inflight[key] = calls
 }
 
 func (s *stdioTasks) write(b []byte) {
