@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -32,6 +33,7 @@ func (sv *super) loop(sigs <-chan os.Signal, calls <-chan ctlCall) {
 		logCheck = t.C
 	}
 	for !sv.reap() {
+		sv.beforeWait()
 		var escalate <-chan time.Time
 		if sv.escalation != nil {
 			escalate = sv.escalation.C
@@ -61,6 +63,21 @@ func (sv *super) loop(sigs <-chan os.Signal, calls <-chan ctlCall) {
 		}
 	}
 	sv.finish()
+}
+
+// freeOSMemory gives the heap's free pages back to the system (a
+// variable so that tests can count the calls).
+var freeOSMemory = debug.FreeOSMemory
+
+// beforeWait runs before the loop blocks: the first time, the memory the
+// start-up used goes back to the system, so that an idle supervisor is
+// small. A run that has ended before the loop first waits (a quick
+// command) does not pay for it: its end is recorded without this delay.
+func (sv *super) beforeWait() {
+	if !sv.memFreed {
+		sv.memFreed = true
+		freeOSMemory()
+	}
 }
 
 func seconds(s float64) time.Duration { return jobstore.Duration(s) }

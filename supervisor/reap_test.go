@@ -196,3 +196,23 @@ func TestRunEnds(t *testing.T) {
 		})
 	}
 }
+
+// The memory the start-up used goes back to the system the first time the
+// loop waits, and only then: a run that ended before the loop first waited
+// records its end without paying for it.
+func TestBeforeWaitFreesMemoryOnce(t *testing.T) {
+	calls := 0
+	old := freeOSMemory
+	freeOSMemory = func() { calls++ }
+	t.Cleanup(func() { freeOSMemory = old })
+	sv := &super{}
+	if calls != 0 {
+		t.Fatalf("memory given back %d times before the loop waited, want 0", calls)
+	}
+	for range 3 {
+		sv.beforeWait()
+	}
+	if calls != 1 {
+		t.Errorf("memory given back %d times over three waits, want once", calls)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,6 +131,7 @@ type super struct {
 
 	endRec    *os.File     // the end record (see EndRecordFile); nil if it could not be made
 	startSync func() error // syncs the running state's directory entry (see syncStart)
+	memFreed  bool         // the start-up's memory went back to the system (see beforeWait)
 
 	// Notifications: the sink processes (reaped by the loop like any
 	// child), the output matcher (nil without patterns), and, once the run
@@ -211,7 +211,6 @@ func (sv *super) main(hs *os.File) int {
 	}
 	reply(hs, handshake{PID: sv.mainPID})
 	sv.syncStart()
-	debug.FreeOSMemory()
 	sv.loop(sigs, reqs)
 	close(done)
 	return 0
