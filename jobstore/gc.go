@@ -390,23 +390,21 @@ func (s *Store) clearTrash() {
 	}
 }
 
-// dirBytes returns the total size of the regular files directly in dir (a
-// job directory has no subdirectories). A file with holes (a log that
-// log_rotate cut) counts the bytes it holds on disk, not its size.
+// dirBytes returns the total size of the regular files in dir and below
+// it (a job directory's tasks/ holds the job's MCP task files, which
+// clients add to). A file with holes (a log that log_rotate cut) counts
+// the bytes it holds on disk, not its size. What cannot be read counts 0.
 func dirBytes(dir string) int64 {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return 0
-	}
 	var n int64
-	for _, e := range ents {
-		if !e.Type().IsRegular() {
-			continue
+	_ = filepath.WalkDir(dir, func(_ string, e fs.DirEntry, err error) error {
+		if err != nil || !e.Type().IsRegular() {
+			return nil // skip what cannot be read; keep the rest
 		}
 		if fi, err := e.Info(); err == nil {
 			n += heldBytes(fi)
 		}
-	}
+		return nil
+	})
 	return n
 }
 

@@ -409,3 +409,23 @@ func TestCollectMinInterval(t *testing.T) {
 	mustCollect(t, s, GCPolicy{MinInterval: time.Hour, Now: time.Now().Add(2 * time.Hour)})
 	mustCollect(t, s, GCPolicy{}) // no interval: always runs
 }
+
+// A job's size for gc counts the files of its tasks/ directory too.
+func TestDirBytesCountsTasks(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "output.log"), make([]byte, 100), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "tasks"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tasks", "t.json"), make([]byte, 50), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dirBytes(dir), int64(150); got != want {
+		t.Fatalf("dirBytes(%s) = %d, want %d", dir, got, want)
+	}
+	if got := dirBytes(filepath.Join(dir, "gone")); got != 0 {
+		t.Fatalf("dirBytes of a missing directory = %d, want 0", got)
+	}
+}
