@@ -597,27 +597,11 @@ func (f *taskFront) list(ctx context.Context, params json.RawMessage) (any, *rpc
 		}
 		after = c
 	}
-	recs, err := f.all()
-	if err != nil {
+	pg := taskPage{after: after, size: taskPageSize}
+	if err := f.each(pg.add); err != nil {
 		return nil, &rpcError{Code: rpcInternal, Message: err.Error()}
 	}
-	slices.SortFunc(recs, func(a, b *taskRecord) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.TaskID, b.TaskID)
-	})
-	start := 0
-	if after != nil {
-		start = len(recs)
-		for i, r := range recs {
-			if r.CreatedAt.Before(after.CreatedAt) || (r.CreatedAt.Equal(after.CreatedAt) && r.TaskID > after.TaskID) {
-				start = i
-				break
-			}
-		}
-	}
-	page := recs[start:min(len(recs), start+taskPageSize)]
+	page, more := pg.done()
 	out := struct {
 		Tasks      []taskWire `json:"tasks"`
 		NextCursor string     `json:"nextCursor,omitempty"`
@@ -632,20 +616,65 @@ func (f *taskFront) list(ctx context.Context, params json.RawMessage) (any, *rpc
 		}
 		out.Tasks = append(out.Tasks, wire(r, msg))
 	}
-	if start+taskPageSize < len(recs) {
+	if more {
 		out.NextCursor = encodeCursor(page[len(page)-1])
 	}
 	return out, nil
 }
 
-// all reads every task of the root and the failed launches of this server.
-func (f *taskFront) all() ([]*taskRecord, error) {
+// taskPage gathers one tasks/list page from the tasks given to add: the
+// size newest (newest first, ties by id) of those that come after the
+// cursor after (nil: from the newest). It holds at most twice a page at
+// a time, however many tasks the root has: clients add tasks without
+// bound (each task-augmented call makes one).
+type taskPage struct {
+	after *taskRecord
+	size  int
+	recs  []*taskRecord
+	cut   bool // some came after the ones kept
+}
+
+// taskOrder orders tasks as tasks/list lists them: newest first, ties by id.
+func taskOrder(a, b *taskRecord) int {
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a.TaskID, b.TaskID)
+}
+
+func (p *taskPage) add(r *taskRecord) {
+	if p.after != nil && taskOrder(p.after, r) >= 0 {
+		return // on an earlier page
+	}
+	p.recs = append(p.recs, r)
+	if len(p.recs) > 2*p.size {
+		p.trim()
+	}
+}
+
+// trim keeps the size first of recs.
+func (p *taskPage) trim() {
+	slices.SortFunc(p.recs, taskOrder)
+	if len(p.recs) > p.size {
+		clear(p.recs[p.size:])
+		p.recs, p.cut = p.recs[:p.size], true
+	}
+}
+
+// done returns the page, and whether more tasks follow it.
+func (p *taskPage) done() ([]*taskRecord, bool) {
+	p.trim()
+	return p.recs, p.cut
+}
+
+// each calls add with every task of the root and each failed launch of
+// this server.
+func (f *taskFront) each(add func(*taskRecord)) error {
 	root := f.svc.Store().Root()
 	ents, err := os.ReadDir(root)
 	if err != nil {
-		return nil, fmt.Errorf("read root: %w", err)
+		return fmt.Errorf("read root: %w", err)
 	}
-	var recs []*taskRecord
 	for _, e := range ents {
 		if !e.IsDir() || !jobstore.ValidID(e.Name()) {
 			continue
@@ -660,17 +689,17 @@ func (f *taskFront) all() ([]*taskRecord, error) {
 				continue
 			}
 			if rec, _, rerr := f.load(id); rerr == nil {
-				recs = append(recs, rec)
+				add(rec)
 			}
 		}
 	}
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	for _, ft := range f.failed {
 		rec := ft.rec
-		recs = append(recs, &rec)
+		add(&rec)
 	}
-	f.mu.Unlock()
-	return recs, nil
+	return nil
 }
 
 func encodeCursor(r *taskRecord) string {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -608,4 +609,45 @@ func TestTaskRequestIDReused(t *testing.T) {
 	default:
 	}
 	st.close()
+}
+
+// tasks/list pages, gathered from tasks in any order while holding at most
+// two pages, are the list sorted newest first and cut at the cursors.
+func TestTaskPageOrder(t *testing.T) {
+	const n, size = 537, 50
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var all []*taskRecord
+	for i := range n {
+		// Some share a creation time: ties go by id.
+		all = append(all, &taskRecord{TaskID: fmt.Sprintf("t%04d", (i*7919)%n), CreatedAt: base.Add(time.Duration(i/3) * time.Millisecond)})
+	}
+	want := slices.Clone(all)
+	slices.SortFunc(want, taskOrder)
+	var after *taskRecord
+	for start := 0; ; start += size {
+		pg := taskPage{after: after, size: size}
+		for i := range all {
+			pg.add(all[(i*389)%n]) // a shuffled order
+			if len(pg.recs) > 2*size {
+				t.Fatalf("the page holds %d tasks, want at most %d", len(pg.recs), 2*size)
+			}
+		}
+		page, more := pg.done()
+		end := min(start+size, n)
+		if len(page) != end-start {
+			t.Fatalf("page at %d: %d tasks, want %d", start, len(page), end-start)
+		}
+		for i, r := range page {
+			if r != want[start+i] {
+				t.Fatalf("page at %d, [%d] = %s, want %s", start, i, r.TaskID, want[start+i].TaskID)
+			}
+		}
+		if more != (end < n) {
+			t.Fatalf("page at %d: more = %v, want %v", start, more, end < n)
+		}
+		if !more {
+			break
+		}
+		after, _ = decodeCursor(encodeCursor(page[len(page)-1]))
+	}
 }
