@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,43 @@ func TestCollectClearsDeadStaging(t *testing.T) {
 	for _, d := range []string{live, fresh} {
 		if _, err := os.Stat(d); err != nil {
 			t.Errorf("staging directory %s (held or fresh) removed: %v", filepath.Base(d), err)
+		}
+	}
+}
+
+// A job being created is built in a directory nobody reads: its meta.json
+// and state.json are written in place (no temporary file renamed over
+// them, whose syncs a launch would wait for), whole, 0600, and readable
+// once the job is in place.
+func TestCreateWritesItsFilesInPlace(t *testing.T) {
+	s := newStore(t)
+	temps := 0
+	setAfterTempWrite(t, func(tmp string) { temps++ })
+	m := &Meta{ID: NewID(), Command: []string{"true"}, Cwd: "/", Streams: StreamsMerged, Tags: []string{}, CreatedAt: Now()}
+	if err := s.Create(m); err != nil {
+		t.Fatalf("Create() error = %v, want nil", err)
+	}
+	if temps != 0 {
+		t.Errorf("Create() wrote %d temporary files, want none", temps)
+	}
+	for _, name := range []string{MetaFile, StateFile} {
+		checkMode(t, s.Path(m.ID, name), 0o600)
+	}
+	got, err := s.ReadMeta(m.ID)
+	if err != nil || got.ID != m.ID {
+		t.Errorf("ReadMeta() = %+v, %v; want job %s", got, err, m.ID)
+	}
+	st, err := s.ReadState(m.ID)
+	if err != nil || st.State != StateCreated {
+		t.Errorf("ReadState() = %+v, %v; want state created", st, err)
+	}
+	entries, err := os.ReadDir(s.Dir(m.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file %s left in the job", e.Name())
 		}
 	}
 }

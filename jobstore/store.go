@@ -160,17 +160,23 @@ func (s *Store) CreateLocked(m *Meta, fill func(dir string) error) (_ *Lock, err
 	if l, err = lockFile(filepath.Join(stage, JobLockFile), unix.LOCK_EX); err != nil {
 		return nil, fmt.Errorf("create job %s: %w", m.ID, err)
 	}
-	if err := writeJSONFile(filepath.Join(stage, MetaFile), m); err != nil {
+	// Nobody reads the staging directory: its files are written in place,
+	// each synced, and their entries synced at once before the job is
+	// renamed into place.
+	if err := writeNewJSONFile(filepath.Join(stage, MetaFile), m); err != nil {
 		return nil, fmt.Errorf("create job %s: %w", m.ID, err)
 	}
 	st := &State{State: StateCreated, UpdatedAt: m.CreatedAt}
-	if err := writeJSONFile(filepath.Join(stage, StateFile), st); err != nil {
+	if err := writeNewJSONFile(filepath.Join(stage, StateFile), st); err != nil {
 		return nil, fmt.Errorf("create job %s: %w", m.ID, err)
 	}
 	if fill != nil {
 		if err := fill(stage); err != nil {
 			return nil, err
 		}
+	}
+	if err := syncDir(stage); err != nil {
+		return nil, fmt.Errorf("create job %s: %w", m.ID, err)
 	}
 	if err := renameNoReplace(stage, dir); err != nil {
 		return nil, fmt.Errorf("create job %s: %w", m.ID, err)
@@ -359,6 +365,34 @@ func (s *Store) readJSON(id, name string, v any) error {
 func (s *Store) writeJSON(id, name string, v any) error {
 	if err := writeJSONFile(s.Path(id, name), v); err != nil {
 		return fmt.Errorf("%w of %s", err, id)
+	}
+	return nil
+}
+
+// writeNewJSONFile writes v, indented, one newline at the end, to path,
+// which must not exist, in a directory nobody else reads yet: the file is
+// created 0600, written and synced, and its directory entry is the
+// caller's to sync. A failure may leave a partial file behind.
+func writeNewJSONFile(path string, v any) (err error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
+	}
+	b = append(b, '\n')
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("write %s: close: %w", filepath.Base(path), cerr)
+		}
+	}()
+	if _, err := f.Write(b); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("write %s: sync: %w", filepath.Base(path), err)
 	}
 	return nil
 }
