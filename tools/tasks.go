@@ -22,6 +22,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"golang.org/x/sys/unix"
 
 	"github.com/agent-exec/agent-exec/jobs"
 	"github.com/agent-exec/agent-exec/jobstore"
@@ -416,9 +417,17 @@ func quietFor(j *jobs.Job, since time.Time) time.Duration {
 	return time.Since(last)
 }
 
-// settle records a working task's final status; a task another server
-// settled first keeps that status.
+// settle records a working task's final status; a task settled first
+// (by this server or another on the root) keeps that status. The check
+// and the write are made under an exclusive flock on the job's tasks
+// directory, so that of a cancel and a completion at once one wins and
+// both see it.
 func (f *taskFront) settle(rec *taskRecord, status string) {
+	if unlock, err := f.lockTasks(rec.TaskID); err != nil {
+		f.log.Warn("lock a job's tasks", "task_id", rec.TaskID, "err", err)
+	} else {
+		defer unlock()
+	}
 	if cur, _, err := f.load(rec.TaskID); err == nil && cur.Status != taskWorking {
 		*rec = *cur
 		return
@@ -427,6 +436,24 @@ func (f *taskFront) settle(rec *taskRecord, status string) {
 	if err := f.write(rec); err != nil {
 		f.log.Warn("save a task's status", "task_id", rec.TaskID, "status", status, "err", err)
 	}
+}
+
+// lockTasks takes the exclusive flock on the tasks directory of a durable
+// task; unlock releases it.
+func (f *taskFront) lockTasks(taskID string) (unlock func(), err error) {
+	p := f.path(taskID)
+	if p == "" {
+		return nil, fmt.Errorf("lock tasks of %s: not a durable task id", taskID)
+	}
+	d, err := os.Open(filepath.Dir(p))
+	if err != nil {
+		return nil, fmt.Errorf("lock tasks of %s: %w", taskID, err)
+	}
+	if err := jobstore.Flock(d, unix.LOCK_EX); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("lock tasks of %s: %w", taskID, err)
+	}
+	return func() { d.Close() }, nil // closing releases the lock
 }
 
 // get serves tasks/get.

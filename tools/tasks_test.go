@@ -8,11 +8,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/agent-exec/agent-exec/internal/testutil"
 	"github.com/agent-exec/agent-exec/jobs"
@@ -649,5 +653,63 @@ func TestTaskPageOrder(t *testing.T) {
 			break
 		}
 		after, _ = decodeCursor(encodeCursor(page[len(page)-1]))
+	}
+}
+
+// A task settled by one server while another settles it too keeps the
+// first status, and the second settler sees that status, not its own:
+// settle looks at the task and writes it under the tasks directory's lock.
+func TestTaskSettleLocked(t *testing.T) {
+	svc := taskService(t, t.TempDir())
+	f := newTaskFront(svc, slog.New(slog.DiscardHandler))
+	res, rerr := f.create(context.Background(), json.RawMessage(`{"name":"run","arguments":{"command":"sleep 600"},"task":{}}`))
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	id := res.(map[string]any)["task"].(taskWire).TaskID
+	jobID, _, _ := strings.Cut(id, ".")
+	t.Cleanup(func() {
+		svc.Kill(context.Background(), &jobs.KillRequest{JobID: jobID})
+	})
+	// Another server is settling the task: it holds the lock and has seen
+	// it working.
+	other, err := os.Open(filepath.Dir(f.path(id)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := jobstore.Flock(other, unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	rec, _, rerr := f.load(id)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	done := make(chan struct{})
+	go func() {
+		f.settle(rec, taskCancelled)
+		close(done)
+	}()
+	select {
+	case <-done: // settled without the lock: the other's write below comes after
+	case <-time.After(time.Second): // waits for the lock, as it should
+	}
+	theirs := *rec
+	theirs.Status, theirs.UpdatedAt = taskCompleted, time.Now()
+	if err := f.write(&theirs); err != nil {
+		t.Fatal(err)
+	}
+	other.Close() // releases the lock
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("settle did not return within 30 s of the lock's release")
+	}
+	onDisk, _, rerr := f.load(id)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if onDisk.Status != taskCompleted || rec.Status != taskCompleted {
+		t.Fatalf("after a completion by another server: on disk %s, the settler saw %s; want both %s", onDisk.Status, rec.Status, taskCompleted)
 	}
 }
