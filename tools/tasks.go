@@ -395,7 +395,7 @@ func (f *taskFront) refresh(ctx context.Context, rec *taskRecord) (string, bool,
 	}
 	if len(o.JobIDs) == 0 {
 		done = done || jobstore.Terminal(env.Job.State) || !sameRun ||
-			(o.IdleMS > 0 && quietFor(env.Job, rec.CreatedAt) >= time.Duration(o.IdleMS)*time.Millisecond)
+			(o.IdleMS > 0 && quietFor(env.Job, o.Stream, rec.CreatedAt) >= time.Duration(o.IdleMS)*time.Millisecond)
 	}
 	if done {
 		f.settle(rec, taskCompleted)
@@ -403,10 +403,15 @@ func (f *taskFront) refresh(ctx context.Context, rec *taskRecord) (string, bool,
 	return msg, sameRun, nil
 }
 
-// quietFor is how long the job's log has not changed, counted from since
-// at the earliest.
-func quietFor(j *jobs.Job, since time.Time) time.Duration {
-	fi, err := os.Stat(j.OutputLog)
+// quietFor is how long the log of the job's stream (as the task's wait
+// watches it: stderr's, or else the merged or stdout log) has not
+// changed, counted from since at the earliest.
+func quietFor(j *jobs.Job, stream string, since time.Time) time.Duration {
+	log := j.OutputLog
+	if stream == "stderr" && j.StderrLog != "" {
+		log = j.StderrLog
+	}
+	fi, err := os.Stat(log)
 	if err != nil {
 		return 0
 	}

@@ -713,3 +713,41 @@ func TestTaskSettleLocked(t *testing.T) {
 		t.Fatalf("after a completion by another server: on disk %s, the settler saw %s; want both %s", onDisk.Status, rec.Status, taskCompleted)
 	}
 }
+
+// tasks/get measures idle_ms on the stream the task waits on: a task on
+// the stderr of a job that keeps its streams apart stays working while
+// stderr was just written, however long stdout has been quiet.
+func TestTaskIdleStream(t *testing.T) {
+	svc := taskService(t, t.TempDir())
+	f := newTaskFront(svc, slog.New(slog.DiscardHandler))
+	res, rerr := f.create(context.Background(), json.RawMessage(`{"name":"run","arguments":{"command":"echo x >&2; sleep 600","streams":"separate","stream":"stderr","idle_ms":600000},"task":{}}`))
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	id := res.(map[string]any)["task"].(taskWire).TaskID
+	jobID, _, _ := strings.Cut(id, ".")
+	t.Cleanup(func() {
+		svc.Kill(context.Background(), &jobs.KillRequest{JobID: jobID})
+	})
+	until := 30.0
+	env, err := svc.Observe(context.Background(), &jobs.StartRequest{JobID: jobID, Observation: jobs.Observation{Until: &until, WaitFor: "x", Stream: "stderr"}}, nil)
+	if err != nil || env.Wait == nil || env.Wait.Reason != jobs.WaitMatched {
+		t.Fatalf("stderr was not written within 30 s: %+v, %v", env, err)
+	}
+	// stdout has been quiet for an hour, stderr was just written.
+	hourAgo := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(svc.Store().Path(jobID, jobstore.StdoutLog), hourAgo, hourAgo); err != nil {
+		t.Fatal(err)
+	}
+	rec, _, rerr := f.load(id)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	rec.CreatedAt = hourAgo
+	if _, _, rerr := f.refresh(context.Background(), rec); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if rec.Status != taskWorking {
+		t.Fatalf("a task on stderr, just written, is %s after stdout was quiet an hour; want %s", rec.Status, taskWorking)
+	}
+}
