@@ -270,41 +270,30 @@ func (s *Store) WriteState(id string, st *State) error {
 // new file synced, but leaves the directory's sync to dirSync, which must
 // be called (see [WriteFileAtomicDirLater]).
 func (s *Store) WriteStateDirLater(id string, st *State) (dirSync func() error, err error) {
-	b, err := encodeState(id, st)
-	if err != nil {
-		return nil, err
-	}
-	dirSync, err = WriteFileAtomicDirLater(s.Path(id, StateFile), b)
-	if err != nil {
-		return nil, fmt.Errorf("write %s of %s: %w", StateFile, id, err)
-	}
-	return dirSync, nil
+	return s.writeStateThen(id, st, WriteFileAtomicDirLater)
 }
 
 // WriteStateUnsynced replaces job id's state.json as WriteState does, but
 // readers see it before it is on disk (see [WriteFileAtomicUnsynced]):
 // sync, which must be called, makes it durable.
 func (s *Store) WriteStateUnsynced(id string, st *State) (sync func() error, err error) {
-	b, err := encodeState(id, st)
-	if err != nil {
-		return nil, err
-	}
-	sync, err = WriteFileAtomicUnsynced(s.Path(id, StateFile), b)
-	if err != nil {
-		return nil, fmt.Errorf("write %s of %s: %w", StateFile, id, err)
-	}
-	return sync, nil
+	return s.writeStateThen(id, st, WriteFileAtomicUnsynced)
 }
 
-// encodeState stamps st's UpdatedAt and encodes it as state.json is
-// written: indented, one newline at the end.
-func encodeState(id string, st *State) ([]byte, error) {
+// writeStateThen stamps st's UpdatedAt, encodes it as state.json is
+// written (indented, one newline at the end) and writes it with write,
+// which returns what finishes the write.
+func (s *Store) writeStateThen(id string, st *State, write func(path string, data []byte) (func() error, error)) (func() error, error) {
 	st.UpdatedAt = Now()
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode %s of %s: %w", StateFile, id, err)
 	}
-	return append(b, '\n'), nil
+	finish, err := write(s.Path(id, StateFile), append(b, '\n'))
+	if err != nil {
+		return nil, fmt.Errorf("write %s of %s: %w", StateFile, id, err)
+	}
+	return finish, nil
 }
 
 // Remove deletes job id's directory and everything in it. The job leaves
