@@ -1,6 +1,8 @@
 module github.com/agent-exec/agent-exec
 
-go 1.27.3
+go 1.26.8
+
+toolchain go1.27.3
 
 require (
 	github.com/charmbracelet/x/ansi v0.11.7

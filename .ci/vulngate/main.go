@@ -1,7 +1,7 @@
 // Command vulngate reads `govulncheck -json` on standard input and decides
 // whether CI fails: it fails when the code calls a vulnerable function, of a
 // module the project requires (fixed by upgrading that module) or of the Go
-// standard library (fixed by raising go.mod's go line and the GOTOOLCHAIN that
+// standard library (fixed by raising go.mod's toolchain line and the GOTOOLCHAIN that
 // .ci/run exports). Findings the code does not call are ignored.
 package main
 
@@ -41,7 +41,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "vulngate:", err)
 		os.Exit(2)
 	}
-	report("FAIL: the standard library (raise go.mod's go line and GOTOOLCHAIN in .ci/run)", found.stdlib)
+	report("FAIL: the standard library (raise go.mod's toolchain line and GOTOOLCHAIN in .ci/run)", found.stdlib)
 	report("FAIL: a required module", found.modules)
 	if len(found.stdlib)+len(found.modules) > 0 {
 		os.Exit(1)
