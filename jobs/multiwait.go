@@ -180,15 +180,9 @@ func (s *Service) waitJobs(ctx context.Context, ids []string, o *Observation, al
 
 // waitOne waits on job id as o asks and says how the wait ended.
 func (s *Service) waitOne(ctx context.Context, id string, o *Observation, progress Progress) (*WaitView, error) {
-	m, st, err := s.reconcile(id)
+	w, st, err := s.waiterFor(id, o, 0, progress) // observe waits only when asked
 	if err != nil {
 		return nil, err
 	}
-	stream, file, err := streamLog(m, o.Stream)
-	if err != nil {
-		return nil, err
-	}
-	w := &waiter{s: s, id: id, meta: m, file: s.store.Path(id, file), stream: stream, o: o,
-		until: s.until(o, 0), progress: progress} // observe waits only when asked
 	return w.wait(ctx, st)
 }

@@ -159,19 +159,30 @@ func (s *Service) until(o *Observation, def time.Duration) time.Duration {
 	return min(d, s.opt.MaxUntil)
 }
 
-// observe waits as o asks, then builds the envelope with the job and a
-// window of its output.
-func (s *Service) observe(ctx context.Context, id string, o *Observation, v callView, progress Progress) (*Envelope, error) {
+// waiterFor reconciles job id and returns a waiter on the log that
+// o.Stream names, waiting at most until o.Until (def when it is unset),
+// with the state it starts from.
+func (s *Service) waiterFor(id string, o *Observation, def time.Duration, progress Progress) (*waiter, *jobstore.State, error) {
 	m, st, err := s.reconcile(id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	stream, file, err := streamLog(m, o.Stream)
 	if err != nil {
+		return nil, nil, err
+	}
+	return &waiter{s: s, id: id, meta: m, file: s.store.Path(id, file), stream: stream, o: o,
+		until: s.until(o, def), progress: progress}, st, nil
+}
+
+// observe waits as o asks, then builds the envelope with the job and a
+// window of its output.
+func (s *Service) observe(ctx context.Context, id string, o *Observation, v callView, progress Progress) (*Envelope, error) {
+	w, st, err := s.waiterFor(id, o, v.defUntil, progress)
+	if err != nil {
 		return nil, err
 	}
-	w := &waiter{s: s, id: id, meta: m, file: s.store.Path(id, file), stream: stream, o: o,
-		until: s.until(o, v.defUntil), progress: progress, idleAfterOutput: v.idleAfterOutput}
+	w.idleAfterOutput = v.idleAfterOutput
 	if v.kind == windowFrom {
 		w.scanFrom = &v.from
 	}
@@ -182,7 +193,8 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 	if err != nil {
 		return nil, err
 	}
-	if m, st, err = s.reconcile(id); err != nil {
+	m, st, err := s.reconcile(id)
+	if err != nil {
 		return nil, err
 	}
 	// Every byte returned counts against max_bytes as encoded JSON: the
@@ -202,7 +214,7 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 	req := output.Request{End: -1, MaxBytes: budget, Encoded: true}
 	switch {
 	case v.kind == windowRun:
-		req.Start = st.LogOffset[stream]
+		req.Start = st.LogOffset[w.stream]
 	case v.kind == windowFrom:
 		req.Start = v.from
 	case o.Offset != nil:
@@ -229,7 +241,7 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 	}
 	env := envelope(v.typ)
 	env.Job = s.view(m, st, o.Detail)
-	env.Output = &OutputView{Stream: stream, Text: win.Text, TotalBytes: win.TotalBytes,
+	env.Output = &OutputView{Stream: w.stream, Text: win.Text, TotalBytes: win.TotalBytes,
 		Start: win.Start, End: win.End, NextOffset: win.NextOffset, Truncated: win.Truncated, RotatedBefore: win.RotatedBefore}
 	if win.Omitted != nil {
 		env.Output.Omitted = &Range{Start: win.Omitted.Start, End: win.Omitted.End}
@@ -266,7 +278,7 @@ func (s *Service) observe(ctx context.Context, id string, o *Observation, v call
 			co.MaxBytes = co.MaxBytes * budget / enc * 31 / 32
 		}
 	}
-	if wv.Hint == "" && wv.Reason == WaitDeadline && st.State == jobstore.StateRunning && win.TotalBytes <= st.LogOffset[stream] {
+	if wv.Hint == "" && wv.Reason == WaitDeadline && st.State == jobstore.StateRunning && win.TotalBytes <= st.LogOffset[w.stream] {
 		wv.Hint = silentHint(m.TTY)
 	}
 	env.Wait = wv
